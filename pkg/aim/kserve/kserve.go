@@ -89,12 +89,12 @@ func Resources(gpus int64, gpuResource string, overrides ...*corev1.ResourceRequ
 		}
 		gpu := *resource.NewQuantity(gpus, resource.DecimalSI)
 		out.Requests = corev1.ResourceList{
-			corev1.ResourceCPU:              *resource.NewQuantity(4*gpus, resource.DecimalSI),
-			corev1.ResourceMemory:           resource.MustParse(strconv.FormatInt(32*gpus, 10) + "Gi"),
+			corev1.ResourceCPU:               *resource.NewQuantity(4*gpus, resource.DecimalSI),
+			corev1.ResourceMemory:            resource.MustParse(strconv.FormatInt(32*gpus, 10) + "Gi"),
 			corev1.ResourceName(gpuResource): gpu,
 		}
 		out.Limits = corev1.ResourceList{
-			corev1.ResourceMemory:           resource.MustParse(strconv.FormatInt(48*gpus, 10) + "Gi"),
+			corev1.ResourceMemory:            resource.MustParse(strconv.FormatInt(48*gpus, 10) + "Gi"),
 			corev1.ResourceName(gpuResource): gpu.DeepCopy(),
 		}
 	}
