@@ -24,6 +24,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 
 	"k8s.io/kube-openapi/pkg/common"
 	"k8s.io/kube-openapi/pkg/util"
@@ -40,10 +41,8 @@ func main() {
 }
 
 func run() error {
-	// applyconfiguration-gen looks definitions up by util.ToRESTFriendlyName(<pkg>.<Type>),
-	// so refs and keys must use the same naming.
 	ref := func(name string) spec.Ref {
-		return spec.MustCreateRef("#/definitions/" + util.ToRESTFriendlyName(name))
+		return spec.MustCreateRef("#/definitions/" + friendlyName(name))
 	}
 	defs := openapi.GetOpenAPIDefinitions(ref)
 	schemas := make(map[string]spec.Schema, len(defs))
@@ -53,7 +52,7 @@ func run() error {
 		if v2, ok := def.Schema.Extensions[common.ExtensionV2Schema].(spec.Schema); ok {
 			schema = v2
 		}
-		schemas[util.ToRESTFriendlyName(name)] = schema
+		schemas[friendlyName(name)] = schema
 	}
 	doc := &spec.Swagger{SwaggerProps: spec.SwaggerProps{
 		Swagger:     "2.0",
@@ -67,4 +66,14 @@ func run() error {
 	}
 	_, err = os.Stdout.Write(append(out, '\n'))
 	return err
+}
+
+// friendlyName turns a Go type name ("github.com/x/y/v1.Kind") into the REST-friendly
+// definition name ("com.github.x.y.v1.Kind") that applyconfiguration-gen looks up. Types with an
+// OpenAPIModelName() method (apimachinery, k8s.io/api) already carry such a name and are kept.
+func friendlyName(name string) string {
+	if !strings.Contains(name, "/") {
+		return name
+	}
+	return util.ToRESTFriendlyName(name)
 }
