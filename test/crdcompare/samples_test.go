@@ -3,11 +3,15 @@ package crdcompare
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -130,7 +134,9 @@ func TestValidSamples(t *testing.T) {
 			t.Errorf("%s is not listed in kustomization.yaml", f)
 		}
 		delete(listed, filepath.Base(f))
-		covered[decodeStrict(t, scheme, f).kind]++
+		smp := decodeStrict(t, scheme, f)
+		covered[smp.kind]++
+		checkRoundTrip(t, scheme, smp)
 	}
 	for r := range listed {
 		t.Errorf("kustomization.yaml lists %s, which does not exist", r)
@@ -203,4 +209,75 @@ func TestInvalidSamples(t *testing.T) {
 		}
 	}
 	t.Logf("%d invalid samples cover %d distinct CEL messages", len(files), len(messages))
+}
+
+// checkRoundTrip decodes a sample into its Go type and encodes it again: every field must survive
+// with the same value, so the types neither drop fields nor add zero values a client did not send.
+// Durations compare by value (metav1.Duration re-encodes 60s as 1m0s).
+func checkRoundTrip(t *testing.T, scheme *runtime.Scheme, s sample) {
+	t.Helper()
+	obj, _ := scheme.New(aimv1alpha1.SchemeGroupVersion.WithKind(s.kind))
+	if err := yaml.Unmarshal(s.data, obj); err != nil {
+		t.Fatalf("%s: %v", s.path, err)
+	}
+	out, err := json.Marshal(obj)
+	if err != nil {
+		t.Fatalf("%s: %v", s.path, err)
+	}
+	var want, got map[string]any
+	if err := yaml.Unmarshal(s.data, &want); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatal(err)
+	}
+	// Empty status and a null creationTimestamp are how every typed object encodes "unset".
+	if st, ok := got["status"].(map[string]any); ok && len(st) == 0 {
+		delete(got, "status")
+	}
+	if md, ok := got["metadata"].(map[string]any); ok && md["creationTimestamp"] == nil {
+		delete(md, "creationTimestamp")
+	}
+	if d := firstDiff("", want, got); d != "" {
+		t.Errorf("%s: round trip through %T changes the object: %s", s.path, obj, d)
+	}
+}
+
+func firstDiff(path string, a, b any) string {
+	switch av := a.(type) {
+	case map[string]any:
+		bv, ok := b.(map[string]any)
+		if !ok {
+			return fmt.Sprintf("%s: %v became %v", path, a, b)
+		}
+		for _, k := range unionKeys(av, bv) {
+			if d := firstDiff(path+"."+k, av[k], bv[k]); d != "" {
+				return d
+			}
+		}
+		return ""
+	case []any:
+		bv, ok := b.([]any)
+		if !ok || len(av) != len(bv) {
+			return fmt.Sprintf("%s: %v became %v", path, a, b)
+		}
+		for i := range av {
+			if d := firstDiff(fmt.Sprintf("%s[%d]", path, i), av[i], bv[i]); d != "" {
+				return d
+			}
+		}
+		return ""
+	case string:
+		if bs, ok := b.(string); ok {
+			da, errA := time.ParseDuration(av)
+			db, errB := time.ParseDuration(bs)
+			if errA == nil && errB == nil && da == db {
+				return ""
+			}
+		}
+	}
+	if !reflect.DeepEqual(a, b) {
+		return fmt.Sprintf("%s: %v became %v", path, a, b)
+	}
+	return ""
 }
