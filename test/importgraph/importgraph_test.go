@@ -1,0 +1,149 @@
+// Package importgraph guards the operator's dependency graph: the controller-runtime framework and the
+// code generators must never be linked into anything under cmd/ or pkg/.
+package importgraph
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// forbiddenModules must not appear in `go list -deps ./cmd/... ./pkg/...`. The generators live in the
+// separate hack/tools module and run with `go tool -modfile=hack/tools/go.mod`.
+var forbiddenModules = []string{
+	"sigs.k8s.io/controller-runtime",
+	"k8s.io/code-generator",
+	"sigs.k8s.io/controller-tools",
+}
+
+// pkg is one line of `go list -deps`: a package and the module that provides it (empty for std).
+type pkg struct {
+	importPath string
+	module     string
+}
+
+// violations returns one message per package that belongs to a forbidden module. The import path
+// is checked as well as the module, so a package that could not be resolved to a module (for
+// example not in go.mod) is still caught.
+func violations(pkgs []pkg, forbidden []string) []string {
+	var out []string
+	for _, p := range pkgs {
+		for _, f := range forbidden {
+			if within(p.module, f) || within(p.importPath, f) {
+				out = append(out, fmt.Sprintf("%s (module %q) is forbidden: %s", p.importPath, p.module, f))
+			}
+		}
+	}
+	return out
+}
+
+// within reports whether path is the module/package root or below it ("x/y" is within "x", "x-z" is not).
+func within(path, root string) bool {
+	return path == root || strings.HasPrefix(path, root+"/")
+}
+
+func TestViolationsDetectsForbiddenModules(t *testing.T) {
+	pkgs := []pkg{
+		{importPath: "fmt"},
+		{importPath: "k8s.io/client-go/kubernetes", module: "k8s.io/client-go"},
+		{importPath: "sigs.k8s.io/controller-runtime/pkg/client", module: "sigs.k8s.io/controller-runtime"},
+		{importPath: "sigs.k8s.io/controller-tools/pkg/crd", module: "sigs.k8s.io/controller-tools"},
+		// Not in go.mod: no module, but the import path still gives it away.
+		{importPath: "k8s.io/code-generator/cmd/client-gen/types"},
+		// A name that merely shares a prefix is fine.
+		{importPath: "sigs.k8s.io/controller-runtime-extra/x", module: "sigs.k8s.io/controller-runtime-extra"},
+	}
+	got := violations(pkgs, forbiddenModules)
+	if len(got) != 3 {
+		t.Fatalf("want 3 violations, got %d: %q", len(got), got)
+	}
+	for i, want := range []string{"controller-runtime/pkg/client", "controller-tools/pkg/crd", "code-generator/cmd"} {
+		if !strings.Contains(got[i], want) {
+			t.Errorf("violation %d = %q, want it to mention %q", i, got[i], want)
+		}
+	}
+}
+
+func TestOperatorImportGraph(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("go tool not in PATH")
+	}
+	root := moduleRoot(t)
+	pkgs := listDeps(t, root, "./cmd/...", "./pkg/...")
+
+	for _, v := range violations(pkgs, forbiddenModules) {
+		t.Error(v)
+	}
+
+	// Positive controls: the listing really covered the operator's packages and their dependencies.
+	// Without them an empty or broken listing would pass silently.
+	seen := map[string]bool{}
+	for _, p := range pkgs {
+		seen[p.importPath] = true
+	}
+	for _, want := range []string{
+		"github.com/aimlite/aimlite/pkg/apis/aim/v1alpha1",
+		"github.com/aimlite/aimlite/pkg/generated/clientset/versioned",
+		"k8s.io/client-go/rest",
+	} {
+		if !seen[want] {
+			t.Errorf("%s missing from the dependency graph of ./cmd/... ./pkg/... (%d packages)", want, len(pkgs))
+		}
+	}
+}
+
+// listDeps runs `go list -deps` on the patterns whose directory exists; a directory without Go
+// files yet (cmd/ early on) only makes go print a "matched no packages" warning.
+func listDeps(t *testing.T, root string, patterns ...string) []pkg {
+	t.Helper()
+	var existing []string
+	for _, p := range patterns {
+		dir := filepath.Join(root, strings.TrimSuffix(p, "/..."))
+		if st, err := os.Stat(dir); err == nil && st.IsDir() {
+			existing = append(existing, p)
+		}
+	}
+	if len(existing) == 0 {
+		t.Fatalf("none of %v exists under %s", patterns, root)
+	}
+	args := append([]string{"list", "-deps", "-f", "{{.ImportPath}}\t{{with .Module}}{{.Path}}{{end}}"}, existing...)
+	cmd := exec.Command("go", args...)
+	cmd.Dir = root
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	var out []pkg
+	for _, line := range strings.Split(strings.TrimSpace(stdout.String()), "\n") {
+		if line == "" {
+			continue
+		}
+		path, mod, _ := strings.Cut(line, "\t")
+		out = append(out, pkg{importPath: path, module: mod})
+	}
+	return out
+}
+
+// moduleRoot walks up from the test's directory to the main module's go.mod.
+func moduleRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && bytes.Contains(b, []byte("module github.com/aimlite/aimlite\n")) {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("go.mod of github.com/aimlite/aimlite not found above the test directory")
+		}
+		dir = parent
+	}
+}
