@@ -59,6 +59,8 @@ func Compare(want, got map[string]any) Result {
 	ws, gs := asMap(want["spec"]), asMap(got["spec"])
 	cmp("crd", "group", ws["group"], gs["group"])
 	cmp("crd", "scope", ws["scope"], gs["scope"])
+	cmp("crd", "conversion", ws["conversion"], gs["conversion"])
+	cmp("crd", "preserveUnknownFields", ws["preserveUnknownFields"], gs["preserveUnknownFields"])
 	wn, gn := asMap(ws["names"]), asMap(gs["names"])
 	for _, k := range []string{"kind", "listKind", "plural", "singular", "shortNames", "categories"} {
 		cmp("names", k, wn[k], gn[k])
@@ -72,7 +74,7 @@ func Compare(want, got map[string]any) Result {
 			continue
 		}
 		vp := "versions." + name
-		for _, k := range []string{"served", "storage", "deprecated", "deprecationWarning", "subresources"} {
+		for _, k := range []string{"served", "storage", "deprecated", "deprecationWarning", "subresources", "selectableFields"} {
 			cmp(vp, k, w[k], g[k])
 		}
 		cmp(vp, "additionalPrinterColumns", printerColumns(w["additionalPrinterColumns"]), printerColumns(g["additionalPrinterColumns"]))
