@@ -1,8 +1,6 @@
 package statemachine
 
 import (
-	"strings"
-
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/clock"
 )
@@ -228,10 +226,10 @@ func (cm *ConditionManager) toReport() []Transition {
 }
 
 // prune removes *Ready component conditions not set this reconcile (components no longer reported).
-func (cm *ConditionManager) prune(keep func(string) bool) {
+func (cm *ConditionManager) prune() {
 	out := cm.list[:0]
 	for _, m := range cm.list {
-		if m.set || keep(m.cond.Type) || !strings.HasSuffix(m.cond.Type, "Ready") {
+		if m.set || !isComponentCondition(m.cond.Type) {
 			out = append(out, m)
 		}
 	}

@@ -226,7 +226,7 @@ func (p *Pipeline[T, S, F, Obs]) Run(ctx context.Context, in T) (Result, error) 
 		if dec, ok := any(p.Reconciler).(StatusDecorator[S, Obs]); ok {
 			dec.DecorateStatus(p.StatusOf(obj), cm, obs)
 		}
-		cm.prune(func(string) bool { return false })
+		cm.prune()
 		root := rollup(cm, health, f)
 		value := string(root)
 		if p.MapStatus != nil {
