@@ -4,6 +4,7 @@
 #   hack/localcluster.sh up      start it; prints `export KUBECONFIG=...` on stdout
 #   hack/localcluster.sh down    stop it (by the PIDs recorded in the state folder)
 #   hack/localcluster.sh env     print `export KUBECONFIG=...` for the running cluster
+#   hack/localcluster.sh status  component PIDs and resident memory
 # State folder: $LOCALCLUSTER_STATE_DIR (default .state/cluster). See docs/local-control-plane.md.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -13,7 +14,7 @@ case "${cmd}" in
   build)
     hack/build-cluster.sh >/dev/null
     ;;
-  up|down|env)
+  up|down|env|status)
     shift
     if [[ "${cmd}" == up ]]; then
       LOCALCLUSTER_BIN_DIR=$(hack/build-cluster.sh)
@@ -25,7 +26,7 @@ case "${cmd}" in
     exec .state/bin/localcluster "${cmd}" "$@"
     ;;
   *)
-    echo "usage: $0 {build|up|down|env}" >&2
+    echo "usage: $0 {build|up|down|env|status}" >&2
     exit 2
     ;;
 esac

@@ -4,6 +4,7 @@
 //	localcluster up      start, write the state folder, print `export KUBECONFIG=...`, return
 //	localcluster down    stop the processes recorded in the state folder (SIGTERM, then SIGKILL)
 //	localcluster env     print `export KUBECONFIG=...` for a running cluster
+//	localcluster status  list the component processes with their resident memory
 //	localcluster pvbinder --kubeconfig=... --pv-dir=...
 //	                     the PVC binder loop; `up` starts it as a background process next to the others
 //
@@ -39,6 +40,8 @@ func main() {
 		err = down(os.Args[2:])
 	case "env":
 		err = env(os.Args[2:])
+	case "status":
+		err = status()
 	case "pvbinder":
 		err = pvbinder(os.Args[2:])
 	default:
@@ -51,7 +54,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: localcluster {up [--no-test-crds] [--crds=path,...]|down|env|pvbinder}")
+	fmt.Fprintln(os.Stderr, "usage: localcluster {up [--no-test-crds] [--crds=path,...]|down|env|status|pvbinder}")
 	os.Exit(2)
 }
 
@@ -140,6 +143,28 @@ func env(args []string) error {
 		return fmt.Errorf("no cluster running from %s (run hack/localcluster.sh up)", dir)
 	}
 	fmt.Printf("export KUBECONFIG=%s\n", filepath.Join(dir, "kubeconfig"))
+	return nil
+}
+
+func status() error {
+	dir, err := stateDir()
+	if err != nil {
+		return err
+	}
+	procs, err := localcluster.Processes(dir)
+	if err != nil {
+		return fmt.Errorf("no cluster recorded in %s: %w", dir, err)
+	}
+	var total int64
+	for _, p := range procs {
+		state := "stopped"
+		if p.Running {
+			state = "running"
+		}
+		total += p.RSSBytes
+		fmt.Printf("%-24s pid %-8d %-8s RSS %4d MiB\n", p.Name, p.PID, state, p.RSSBytes>>20)
+	}
+	fmt.Printf("%-24s %-22s RSS %4d MiB\n", "total", "", total>>20)
 	return nil
 }
 

@@ -143,7 +143,9 @@ func Start(ctx context.Context, o Options) (c *Cluster, err error) {
 	}
 	start := func(name string, args ...string) (*proc, error) {
 		bin := filepath.Join(o.BinDir, name)
-		pr, err := startProc(name, bin, logDir, args, o.Detach, nil)
+		// kwok also reads ~/.kwok/kwok.yaml when it exists; a private HOME keeps a user's config out.
+		env := []string{"HOME=" + filepath.Join(o.StateDir, "kwok")}
+		pr, err := startProc(name, bin, logDir, args, o.Detach, env)
 		if err != nil {
 			return nil, err
 		}

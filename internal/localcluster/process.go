@@ -185,3 +185,42 @@ func stopPIDs(entries []pidEntry, grace time.Duration) error {
 	}
 	return errors.Join(errs...)
 }
+
+// ProcessInfo describes one recorded component process.
+type ProcessInfo struct {
+	Name     string
+	PID      int
+	Running  bool
+	RSSBytes int64 // resident set size; 0 when not running
+}
+
+// Processes lists the processes recorded in stateDir with their resident memory.
+func Processes(stateDir string) ([]ProcessInfo, error) {
+	entries, err := readPIDs(stateDir)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ProcessInfo, 0, len(entries))
+	for _, e := range entries {
+		pi := ProcessInfo{Name: e.name, PID: e.pid, Running: e.alive()}
+		if pi.Running {
+			pi.RSSBytes = rss(e.pid)
+		}
+		out = append(out, pi)
+	}
+	return out, nil
+}
+
+func rss(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb * 1024
+		}
+	}
+	return 0
+}
