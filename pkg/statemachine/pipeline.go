@@ -244,7 +244,7 @@ func (p *Pipeline[T, S, F, Obs]) Run(ctx context.Context, in T) (Result, error) 
 	emit(logger, p.Recorder, obj, cm.toReport())
 
 	conflict := false
-	if !equality.Semantic.DeepEqual(p.StatusOf(in), p.StatusOf(obj)) {
+	if p.statusChanged(in, obj) {
 		if err := p.UpdateStatus(ctx, obj); apierrors.IsConflict(err) {
 			logger.V(1).Info("Status update conflict, requeueing")
 			conflict = true
@@ -272,6 +272,20 @@ func (p *Pipeline[T, S, F, Obs]) Run(ctx context.Context, in T) (Result, error) 
 		}
 	}
 	return Result{RequeueAfter: after}, nil
+}
+
+// statusChanged compares the domain status and the engine-owned fields (which Fields may place elsewhere).
+func (p *Pipeline[T, S, F, Obs]) statusChanged(before, after T) bool {
+	if !equality.Semantic.DeepEqual(p.StatusOf(before), p.StatusOf(after)) {
+		return true
+	}
+	b, errB := p.status(before)
+	a, errA := p.status(after)
+	if errB != nil || errA != nil {
+		return true
+	}
+	return b.GetStatus() != a.GetStatus() || b.GetObservedGeneration() != a.GetObservedGeneration() ||
+		!equality.Semantic.DeepEqual(b.GetConditions(), a.GetConditions())
 }
 
 // phaseError carries the condition message for a failed delete or apply phase.
