@@ -1,0 +1,384 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/aimlite/aimlite/pkg/aim/constants"
+	"github.com/aimlite/aimlite/pkg/aim/naming"
+	"github.com/aimlite/aimlite/pkg/aim/store"
+	aimv1 "github.com/aimlite/aimlite/pkg/apis/aim/v1alpha1"
+	"github.com/aimlite/aimlite/pkg/controller"
+	"github.com/aimlite/aimlite/pkg/generated/clientset/versioned"
+	aiminformers "github.com/aimlite/aimlite/pkg/generated/informers/externalversions"
+	sm "github.com/aimlite/aimlite/pkg/statemachine"
+)
+
+// Name is the controller name; the field manager is aim-service-controller.
+const Name = constants.ControllerService
+
+// Deps are what Register needs. ISVCKind and RouteKind are the optional KServe and Gateway
+// API kinds (shared with other controllers; nil means "never available").
+type Deps struct {
+	Manager   *controller.Manager
+	Informers aiminformers.SharedInformerFactory
+	Client    versioned.Interface
+	Kube      kubernetes.Interface
+	Applier   *sm.Applier
+	// Recorder returns the event recorder of a controller name (nil: no events).
+	Recorder  func(controllerName string) sm.Recorder
+	Queue     controller.QueueOptions
+	ISVCKind  *controller.OptionalKind
+	RouteKind *controller.OptionalKind
+}
+
+func gr(resource string) schema.GroupResource { return aimv1.Resource(resource) }
+
+func optionalStore(k *controller.OptionalKind) func() store.Store[*unstructured.Unstructured] {
+	return func() store.Store[*unstructured.Unstructured] {
+		if k == nil {
+			return nil
+		}
+		inf := k.Informer()
+		if inf == nil {
+			return nil
+		}
+		return store.FromIndexer[*unstructured.Unstructured](inf.GetIndexer(), k.GVR().GroupResource())
+	}
+}
+
+// NewPipeline builds the AIMService pipeline over r.
+func NewPipeline(r *Reconciler, client versioned.Interface, kube kubernetes.Interface, applier *sm.Applier, rec sm.Recorder) *sm.Pipeline[*aimv1.AIMService, *aimv1.AIMServiceStatus, *fetched, obs] {
+	return &sm.Pipeline[*aimv1.AIMService, *aimv1.AIMServiceStatus, *fetched, obs]{
+		Name:       Name,
+		Reconciler: r,
+		StatusOf:   func(o *aimv1.AIMService) *aimv1.AIMServiceStatus { return &o.Status },
+		Fields: func(o *aimv1.AIMService) sm.Status {
+			return sm.FieldsOf(&o.Status.Conditions, (*string)(&o.Status.Status), &o.Status.ObservedGeneration)
+		},
+		UpdateStatus: func(ctx context.Context, o *aimv1.AIMService) error {
+			_, err := client.AimV1alpha1().AIMServices(o.Namespace).UpdateStatus(ctx, o, metav1.UpdateOptions{FieldManager: constants.FieldManager(Name)})
+			return err
+		},
+		OwnerGVK:        aimv1.SchemeGroupVersion.WithKind("AIMService"),
+		Applier:         applier,
+		DecorateChild:   DecorateChild,
+		Clientset:       kube,
+		Recorder:        rec,
+		PauseAnnotation: constants.AnnotationReconciliationPaused,
+		MapStatus:       MapStatus,
+	}
+}
+
+// DecorateChild adds the controller labels (§3.2) where absent, and propagates the
+// service's aim.eai.amd.com/* labels.
+func DecorateChild(svc *aimv1.AIMService, child *unstructured.Unstructured) {
+	l := child.GetLabels()
+	if l == nil {
+		l = map[string]string{}
+	}
+	for k, v := range svc.Labels {
+		if _, has := l[k]; !has && len(k) > len(constants.LabelPrefix) && k[:len(constants.LabelPrefix)] == constants.LabelPrefix {
+			l[k] = v
+		}
+	}
+	if _, has := l[constants.LabelK8sManagedBy]; !has {
+		l[constants.LabelK8sManagedBy] = constants.FieldManager(Name)
+	}
+	if _, has := l[constants.DomainLabelKey(Name)]; !has {
+		l[constants.DomainLabelKey(Name)] = svc.Name
+	}
+	child.SetLabels(l)
+}
+
+// Index names used by the service controller.
+const (
+	indexTemplate = "aimlite.service.template" // "<ns>/<template name>" the service resolved or named
+	indexModel    = "aimlite.service.model"    // "<ns>/<model name or image>"
+	indexRC       = "aimlite.service.runtimeconfig"
+)
+
+// Register wires the AIMService controller onto the manager.
+func Register(d Deps) (*controller.Controller, error) {
+	aim := d.Informers.Aim().V1alpha1()
+	svcInf := aim.AIMServices().Informer()
+	kubeF := informers.NewSharedInformerFactoryWithOptions(d.Kube, 0,
+		informers.WithTweakListOptions(controller.WithLabelSelector(constants.LabelISVC)))
+	podInf := kubeF.Core().V1().Pods().Informer()
+	hpaF := informers.NewSharedInformerFactory(d.Kube, 0)
+	hpaInf := hpaF.Autoscaling().V2().HorizontalPodAutoscalers().Informer()
+	d.Manager.AddInformerFactory(kubeF, hpaF)
+
+	r := &Reconciler{Events: d.Kube, Stores: Stores{
+		Models:                store.FromIndexer[*aimv1.AIMModel](aim.AIMModels().Informer().GetIndexer(), gr("aimmodels")),
+		ClusterModels:         store.FromIndexer[*aimv1.AIMClusterModel](aim.AIMClusterModels().Informer().GetIndexer(), gr("aimclustermodels")),
+		Templates:             store.FromIndexer[*aimv1.AIMServiceTemplate](aim.AIMServiceTemplates().Informer().GetIndexer(), gr("aimservicetemplates")),
+		ClusterTemplates:      store.FromIndexer[*aimv1.AIMClusterServiceTemplate](aim.AIMClusterServiceTemplates().Informer().GetIndexer(), gr("aimclusterservicetemplates")),
+		Caches:                store.FromIndexer[*aimv1.AIMTemplateCache](aim.AIMTemplateCaches().Informer().GetIndexer(), gr("aimtemplatecaches")),
+		RuntimeConfigs:        store.FromIndexer[*aimv1.AIMRuntimeConfig](aim.AIMRuntimeConfigs().Informer().GetIndexer(), gr("aimruntimeconfigs")),
+		ClusterRuntimeConfigs: store.FromIndexer[*aimv1.AIMClusterRuntimeConfig](aim.AIMClusterRuntimeConfigs().Informer().GetIndexer(), gr("aimclusterruntimeconfigs")),
+		Pods:                  store.FromIndexer[*corev1.Pod](podInf.GetIndexer(), corev1.Resource("pods")),
+		HPAs:                  store.FromIndexer[*autoscalingv2.HorizontalPodAutoscaler](hpaInf.GetIndexer(), schema.GroupResource{Group: "autoscaling", Resource: "horizontalpodautoscalers"}),
+		ISVCs:                 optionalStore(d.ISVCKind),
+		Routes:                optionalStore(d.RouteKind),
+	}}
+	var rec sm.Recorder
+	if d.Recorder != nil {
+		rec = d.Recorder(Name)
+	}
+	pipe := NewPipeline(r, d.Client, d.Kube, d.Applier, rec)
+	fin := &Finalizer{Client: d.Client, Kube: d.Kube, Caches: r.Stores.Caches}
+	lister := aim.AIMServices().Lister()
+	ctl, err := controller.New(controller.Options{Name: Name, Queue: d.Queue,
+		Reconcile: func(ctx context.Context, key controller.Key) (controller.Result, error) {
+			svc, err := lister.AIMServices(key.Namespace).Get(key.Name)
+			if apierrors.IsNotFound(err) {
+				return controller.Result{}, nil
+			} else if err != nil {
+				return controller.Result{}, err
+			}
+			if done, res, err := fin.Handle(ctx, svc); done {
+				return res, err
+			}
+			res, err := pipe.Run(ctx, svc)
+			return controller.Result{Requeue: res.Requeue, RequeueAfter: res.RequeueAfter}, err
+		}})
+	if err != nil {
+		return nil, err
+	}
+	if err := svcInf.AddIndexers(cache.Indexers{
+		indexTemplate: controller.IndexBy(func(o metav1.Object) []string {
+			s := o.(*aimv1.AIMService)
+			var out []string
+			if s.Spec.Template != nil && s.Spec.Template.Name != "" {
+				out = append(out, controller.IndexValue(s.Namespace, s.Spec.Template.Name))
+			}
+			if s.Status.ResolvedTemplate != nil {
+				out = append(out, controller.IndexValue(s.Namespace, s.Status.ResolvedTemplate.Name))
+			}
+			return out
+		}),
+		indexModel: controller.IndexBy(func(o metav1.Object) []string {
+			s := o.(*aimv1.AIMService)
+			return []string{controller.IndexValue(s.Namespace, s.Spec.Model.Name), controller.IndexValue(s.Namespace, s.Spec.Model.Image)}
+		}),
+		indexRC: controller.IndexBy(func(o metav1.Object) []string {
+			s := o.(*aimv1.AIMService)
+			n := s.Spec.RuntimeConfigName
+			if n == "" {
+				n = constants.DefaultRuntimeConfigName
+			}
+			return []string{controller.IndexValue(s.Namespace, n), controller.IndexValue("", n)}
+		}),
+	}); err != nil {
+		return nil, err
+	}
+	idx := svcInf.GetIndexer()
+	if err := ctl.For(svcInf, aimv1.Kind("AIMService"), false); err != nil {
+		return nil, err
+	}
+	// Models: by name or image in the namespace; models a service created carry no owner, so
+	// any model event in the namespace re-checks the services that might use it. Templates
+	// change rarely, so a template event re-runs the namespace's services (auto-selection
+	// may pick it), cluster ones all services.
+	mapNS := controller.MapAll(idx, true)
+	mapAll := controller.MapAll(idx, false)
+	statusChanged := controller.WithUpdateFilter(func(oldObj, newObj metav1.Object) bool {
+		return statusOf(oldObj) != statusOf(newObj) || oldObj.GetGeneration() != newObj.GetGeneration() ||
+			oldObj.GetDeletionTimestamp() != newObj.GetDeletionTimestamp()
+	})
+	watches := []struct {
+		inf cache.SharedIndexInformer
+		fn  controller.MapFunc
+	}{
+		{aim.AIMModels().Informer(), mapNS},
+		{aim.AIMClusterModels().Informer(), mapAll},
+		{aim.AIMServiceTemplates().Informer(), mapNS},
+		{aim.AIMClusterServiceTemplates().Informer(), mapAll},
+		{aim.AIMTemplateCaches().Informer(), mapNS},
+		{aim.AIMRuntimeConfigs().Informer(), controller.MapByIndex(idx, indexRC, func(o metav1.Object) []string {
+			return []string{controller.IndexValue(o.GetNamespace(), o.GetName())}
+		})},
+		{aim.AIMClusterRuntimeConfigs().Informer(), controller.MapByIndex(idx, indexRC, func(o metav1.Object) []string {
+			return []string{controller.IndexValue("", o.GetName())}
+		})},
+	}
+	for _, w := range watches {
+		if err := ctl.Watches(w.inf, w.fn, statusChanged); err != nil {
+			return nil, err
+		}
+	}
+	// Pods and HPAs map to their service through the InferenceService's owner / name.
+	podMap := func(o metav1.Object) []controller.Key {
+		return servicesForISVC(d.ISVCKind, o.GetNamespace(), o.GetLabels()[constants.LabelISVC])
+	}
+	if err := ctl.Watches(podInf, podMap); err != nil {
+		return nil, err
+	}
+	if err := ctl.Watches(hpaInf, func(o metav1.Object) []controller.Key {
+		n := o.GetName()
+		const pre, suf = "keda-hpa-", "-predictor"
+		if len(n) <= len(pre)+len(suf) || n[:len(pre)] != pre || n[len(n)-len(suf):] != suf {
+			return nil
+		}
+		return servicesForISVC(d.ISVCKind, o.GetNamespace(), n[len(pre):len(n)-len(suf)])
+	}); err != nil {
+		return nil, err
+	}
+	if d.ISVCKind != nil {
+		if err := ctl.OwnsOptional(d.ISVCKind); err != nil {
+			return nil, err
+		}
+	}
+	if d.RouteKind != nil {
+		if err := ctl.OwnsOptional(d.RouteKind); err != nil {
+			return nil, err
+		}
+	}
+	d.Manager.Add(ctl)
+	return ctl, nil
+}
+
+// servicesForISVC follows an InferenceService's controller reference to its AIMService.
+func servicesForISVC(k *controller.OptionalKind, ns, isvc string) []controller.Key {
+	if k == nil || isvc == "" {
+		return nil
+	}
+	inf := k.Informer()
+	if inf == nil {
+		return nil
+	}
+	obj, ok, err := inf.GetIndexer().GetByKey(ns + "/" + isvc)
+	if err != nil || !ok {
+		return nil
+	}
+	u, ok := obj.(*unstructured.Unstructured)
+	if !ok {
+		return nil
+	}
+	if ref := metav1.GetControllerOf(u); ref != nil && ref.Kind == "AIMService" {
+		return []controller.Key{controller.NewKey(ns, ref.Name)}
+	}
+	return nil
+}
+
+// statusOf reads status.status of any AIM object (typed) for update filters.
+func statusOf(o metav1.Object) string {
+	switch t := o.(type) {
+	case *aimv1.AIMModel:
+		return string(t.Status.Status)
+	case *aimv1.AIMClusterModel:
+		return string(t.Status.Status)
+	case *aimv1.AIMServiceTemplate:
+		return string(t.Status.Status) + fmt.Sprint(len(t.Status.ModelSources))
+	case *aimv1.AIMClusterServiceTemplate:
+		return string(t.Status.Status) + fmt.Sprint(len(t.Status.ModelSources))
+	case *aimv1.AIMTemplateCache:
+		b, _ := json.Marshal(t.Status.Artifacts)
+		return string(t.Status.Status) + string(b)
+	}
+	return ""
+}
+
+// Finalizer implements aim.eai.amd.com/template-cache-cleanup: on deletion, delete the
+// service's caches that are not Ready (Ready ones are kept for reuse), unless the namespace
+// is going away, in which case nothing is cleaned and nothing blocks.
+type Finalizer struct {
+	Client versioned.Interface
+	Kube   kubernetes.Interface
+	Caches store.Store[*aimv1.AIMTemplateCache]
+}
+
+// Handle adds or runs the finalizer; done means the reconcile is over with (res, err).
+func (f *Finalizer) Handle(ctx context.Context, svc *aimv1.AIMService) (done bool, res controller.Result, err error) {
+	has := false
+	for _, x := range svc.Finalizers {
+		if x == constants.FinalizerServiceCacheCleanup {
+			has = true
+		}
+	}
+	if svc.DeletionTimestamp == nil {
+		if has {
+			return false, res, nil
+		}
+		return true, res, f.patchFinalizers(ctx, svc, append(append([]string(nil), svc.Finalizers...), constants.FinalizerServiceCacheCleanup))
+	}
+	if !has {
+		return true, res, nil
+	}
+	if !NamespaceTerminating(ctx, f.Kube, svc.Namespace) {
+		if err := f.cleanup(ctx, svc); err != nil {
+			return true, res, err
+		}
+	}
+	var keep []string
+	for _, x := range svc.Finalizers {
+		if x != constants.FinalizerServiceCacheCleanup {
+			keep = append(keep, x)
+		}
+	}
+	err = f.patchFinalizers(ctx, svc, keep)
+	if apierrors.IsNotFound(err) {
+		err = nil
+	}
+	return true, res, err
+}
+
+func (f *Finalizer) cleanup(ctx context.Context, svc *aimv1.AIMService) error {
+	v := naming.LabelValue(svc.Name)
+	if v == "" {
+		return nil
+	}
+	caches, err := f.Caches.List(svc.Namespace, labels.SelectorFromSet(labels.Set{constants.LabelService: v}))
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, c := range caches {
+		if string(c.Status.Status) == constants.StatusReady || c.DeletionTimestamp != nil {
+			continue
+		}
+		err := f.Client.AimV1alpha1().AIMTemplateCaches(c.Namespace).Delete(ctx, c.Name, metav1.DeleteOptions{
+			Preconditions: &metav1.Preconditions{UID: &c.UID}})
+		if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsForbidden(err) && !apierrors.IsConflict(err) {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("cleanup errors: %v", errs)
+	}
+	return nil
+}
+
+// patchFinalizers writes the finalizer list with a merge patch guarded by resourceVersion.
+func (f *Finalizer) patchFinalizers(ctx context.Context, svc *aimv1.AIMService, fins []string) error {
+	if fins == nil {
+		fins = []string{}
+	}
+	patch, _ := json.Marshal(map[string]any{"metadata": map[string]any{"finalizers": fins, "resourceVersion": svc.ResourceVersion}})
+	_, err := f.Client.AimV1alpha1().AIMServices(svc.Namespace).Patch(ctx, svc.Name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: constants.FieldManager(Name)})
+	return err
+}
+
+// NamespaceTerminating: the namespace is gone, being deleted, or unreadable (Forbidden) —
+// in all of which cleanup must not block deletion.
+func NamespaceTerminating(ctx context.Context, kube kubernetes.Interface, ns string) bool {
+	n, err := kube.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
+	if err != nil {
+		return apierrors.IsNotFound(err) || apierrors.IsForbidden(err)
+	}
+	return n.DeletionTimestamp != nil || n.Status.Phase == corev1.NamespaceTerminating
+}
