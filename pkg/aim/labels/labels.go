@@ -5,6 +5,7 @@
 package labels
 
 import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"path/filepath"
 	"strings"
 
@@ -43,4 +44,22 @@ func Propagate(parent, child map[string]string, cfg *aimv1.AIMRuntimeConfigSpec)
 		added = append(added, k)
 	}
 	return child, added
+}
+
+// ForChild returns the labels of a child planned by controllerName for parent: the child's own labels,
+// then the propagated parent labels, then `app.kubernetes.io/managed-by=aim-<controller>-controller` and
+// `aim.eai.amd.com/<controller>.name=<parent>`, each only where absent (catalogue §3.2).
+func ForChild(parent metav1.Object, own map[string]string, cfg *aimv1.AIMRuntimeConfigSpec, controllerName string) map[string]string {
+	out := make(map[string]string, len(own)+4)
+	for k, v := range own {
+		out[k] = v
+	}
+	out, _ = Propagate(parent.GetLabels(), out, cfg)
+	if _, ok := out[constants.LabelK8sManagedBy]; !ok {
+		out[constants.LabelK8sManagedBy] = constants.FieldManager(controllerName)
+	}
+	if _, ok := out[constants.DomainLabelKey(controllerName)]; !ok {
+		out[constants.DomainLabelKey(controllerName)] = parent.GetName()
+	}
+	return out
 }

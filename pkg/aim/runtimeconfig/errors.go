@@ -1,0 +1,5 @@
+package runtimeconfig
+
+import "errors"
+
+func asNotFound(err error, target **NotFoundError) bool { return errors.As(err, target) }
