@@ -1,0 +1,237 @@
+package templatecache
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/aimlite/aimlite/pkg/aim/constants"
+	"github.com/aimlite/aimlite/pkg/aim/naming"
+	"github.com/aimlite/aimlite/pkg/aim/store"
+	aimv1 "github.com/aimlite/aimlite/pkg/apis/aim/v1alpha1"
+	"github.com/aimlite/aimlite/pkg/controller"
+	"github.com/aimlite/aimlite/pkg/generated/clientset/versioned"
+	aiminformers "github.com/aimlite/aimlite/pkg/generated/informers/externalversions"
+	"github.com/aimlite/aimlite/pkg/reconciler/service"
+	sm "github.com/aimlite/aimlite/pkg/statemachine"
+)
+
+// Name is the controller name; the field manager is aim-template-cache-controller.
+const Name = constants.ControllerTemplateCache
+
+// Deps are what Register needs.
+type Deps struct {
+	Manager   *controller.Manager
+	Informers aiminformers.SharedInformerFactory
+	Client    versioned.Interface
+	Kube      kubernetes.Interface
+	Applier   *sm.Applier
+	Recorder  func(controllerName string) sm.Recorder
+	Queue     controller.QueueOptions
+}
+
+// NewPipeline builds the AIMTemplateCache pipeline.
+func NewPipeline(r *Reconciler, client versioned.Interface, applier *sm.Applier, rec sm.Recorder) *sm.Pipeline[*aimv1.AIMTemplateCache, *aimv1.AIMTemplateCacheStatus, *Fetched, Obs] {
+	return &sm.Pipeline[*aimv1.AIMTemplateCache, *aimv1.AIMTemplateCacheStatus, *Fetched, Obs]{
+		Name:       Name,
+		Reconciler: r,
+		StatusOf:   func(o *aimv1.AIMTemplateCache) *aimv1.AIMTemplateCacheStatus { return &o.Status },
+		Fields: func(o *aimv1.AIMTemplateCache) sm.Status {
+			return sm.FieldsOf(&o.Status.Conditions, (*string)(&o.Status.Status), &o.Status.ObservedGeneration)
+		},
+		UpdateStatus: func(ctx context.Context, o *aimv1.AIMTemplateCache) error {
+			_, err := client.AimV1alpha1().AIMTemplateCaches(o.Namespace).UpdateStatus(ctx, o, metav1.UpdateOptions{FieldManager: constants.FieldManager(Name)})
+			return err
+		},
+		OwnerGVK:        aimv1.SchemeGroupVersion.WithKind("AIMTemplateCache"),
+		Applier:         applier,
+		DecorateChild:   decorateChild,
+		Recorder:        rec,
+		PauseAnnotation: constants.AnnotationReconciliationPaused,
+	}
+}
+
+func decorateChild(c *aimv1.AIMTemplateCache, child *unstructured.Unstructured) {
+	l := child.GetLabels()
+	if l == nil {
+		l = map[string]string{}
+	}
+	for k, v := range c.Labels {
+		if _, has := l[k]; !has && len(k) > len(constants.LabelPrefix) && k[:len(constants.LabelPrefix)] == constants.LabelPrefix {
+			l[k] = v
+		}
+	}
+	if _, has := l[constants.LabelK8sManagedBy]; !has {
+		l[constants.LabelK8sManagedBy] = constants.FieldManager(Name)
+	}
+	if _, has := l[constants.DomainLabelKey(Name)]; !has {
+		l[constants.DomainLabelKey(Name)] = c.Name
+	}
+	child.SetLabels(l)
+}
+
+const indexTemplate = "aimlite.templatecache.template" // "<ns or ''>/<scope>/<template>"
+
+// Register wires the AIMTemplateCache controller onto the manager.
+func Register(d Deps) (*controller.Controller, error) {
+	aim := d.Informers.Aim().V1alpha1()
+	cacheInf := aim.AIMTemplateCaches().Informer()
+	r := &Reconciler{Stores: Stores{
+		Templates:             store.FromIndexer[*aimv1.AIMServiceTemplate](aim.AIMServiceTemplates().Informer().GetIndexer(), aimv1.Resource("aimservicetemplates")),
+		ClusterTemplates:      store.FromIndexer[*aimv1.AIMClusterServiceTemplate](aim.AIMClusterServiceTemplates().Informer().GetIndexer(), aimv1.Resource("aimclusterservicetemplates")),
+		Artifacts:             store.FromIndexer[*aimv1.AIMArtifact](aim.AIMArtifacts().Informer().GetIndexer(), aimv1.Resource("aimartifacts")),
+		RuntimeConfigs:        store.FromIndexer[*aimv1.AIMRuntimeConfig](aim.AIMRuntimeConfigs().Informer().GetIndexer(), aimv1.Resource("aimruntimeconfigs")),
+		ClusterRuntimeConfigs: store.FromIndexer[*aimv1.AIMClusterRuntimeConfig](aim.AIMClusterRuntimeConfigs().Informer().GetIndexer(), aimv1.Resource("aimclusterruntimeconfigs")),
+	}}
+	var rec sm.Recorder
+	if d.Recorder != nil {
+		rec = d.Recorder(Name)
+	}
+	pipe := NewPipeline(r, d.Client, d.Applier, rec)
+	fin := &Finalizer{Client: d.Client, Kube: d.Kube, Artifacts: r.Stores.Artifacts}
+	lister := aim.AIMTemplateCaches().Lister()
+	ctl, err := controller.New(controller.Options{Name: Name, Queue: d.Queue,
+		Reconcile: func(ctx context.Context, key controller.Key) (controller.Result, error) {
+			c, err := lister.AIMTemplateCaches(key.Namespace).Get(key.Name)
+			if apierrors.IsNotFound(err) {
+				return controller.Result{}, nil
+			} else if err != nil {
+				return controller.Result{}, err
+			}
+			if done, err := fin.Handle(ctx, c); done {
+				return controller.Result{}, err
+			}
+			res, err := pipe.Run(ctx, c)
+			return controller.Result{Requeue: res.Requeue, RequeueAfter: res.RequeueAfter}, err
+		}})
+	if err != nil {
+		return nil, err
+	}
+	if err := cacheInf.AddIndexers(cache.Indexers{indexTemplate: controller.IndexBy(func(o metav1.Object) []string {
+		c := o.(*aimv1.AIMTemplateCache)
+		switch c.Spec.TemplateScope {
+		case constants.ScopeCluster:
+			return []string{"/Cluster/" + c.Spec.TemplateName}
+		case constants.ScopeNamespace:
+			return []string{c.Namespace + "/Namespace/" + c.Spec.TemplateName}
+		}
+		return []string{c.Namespace + "/Namespace/" + c.Spec.TemplateName, "/Cluster/" + c.Spec.TemplateName}
+	})}); err != nil {
+		return nil, err
+	}
+	idx := cacheInf.GetIndexer()
+	if err := ctl.For(cacheInf, aimv1.Kind("AIMTemplateCache"), false); err != nil {
+		return nil, err
+	}
+	changed := controller.WithUpdateFilter(func(oldObj, newObj metav1.Object) bool {
+		return statusKey(oldObj) != statusKey(newObj) || oldObj.GetDeletionTimestamp() != newObj.GetDeletionTimestamp()
+	})
+	// Artifacts are shared between caches of a namespace, so any artifact change re-checks them all.
+	if err := ctl.Watches(aim.AIMArtifacts().Informer(), controller.MapAll(idx, true), changed); err != nil {
+		return nil, err
+	}
+	if err := ctl.Watches(aim.AIMServiceTemplates().Informer(), controller.MapByIndex(idx, indexTemplate, func(o metav1.Object) []string {
+		return []string{o.GetNamespace() + "/Namespace/" + o.GetName()}
+	}), changed); err != nil {
+		return nil, err
+	}
+	if err := ctl.Watches(aim.AIMClusterServiceTemplates().Informer(), controller.MapByIndex(idx, indexTemplate, func(o metav1.Object) []string {
+		return []string{"/Cluster/" + o.GetName()}
+	}), changed); err != nil {
+		return nil, err
+	}
+	d.Manager.Add(ctl)
+	return ctl, nil
+}
+
+func statusKey(o metav1.Object) string {
+	switch t := o.(type) {
+	case *aimv1.AIMArtifact:
+		var ready string
+		for _, c := range t.Status.Conditions {
+			if c.Type == constants.CondReady {
+				ready = c.Reason + c.Message
+			}
+		}
+		return string(t.Status.Status) + "|" + t.Status.PersistentVolumeClaim + "|" + ready
+	case *aimv1.AIMServiceTemplate:
+		return string(t.Status.Status) + fmt.Sprint(len(t.Status.ModelSources))
+	case *aimv1.AIMClusterServiceTemplate:
+		return string(t.Status.Status) + fmt.Sprint(len(t.Status.ModelSources))
+	}
+	return ""
+}
+
+// Finalizer implements aim.eai.amd.com/artifactcleanup: on deletion it deletes the
+// cache's artifacts that are not Ready, unless the namespace is going away.
+type Finalizer struct {
+	Client    versioned.Interface
+	Kube      kubernetes.Interface
+	Artifacts store.Store[*aimv1.AIMArtifact]
+}
+
+// Handle adds or runs the finalizer; done means the reconcile is over.
+func (f *Finalizer) Handle(ctx context.Context, c *aimv1.AIMTemplateCache) (bool, error) {
+	has := false
+	for _, x := range c.Finalizers {
+		has = has || x == constants.FinalizerArtifactCleanup
+	}
+	if c.DeletionTimestamp == nil {
+		if has {
+			return false, nil
+		}
+		return true, f.patch(ctx, c, append(append([]string(nil), c.Finalizers...), constants.FinalizerArtifactCleanup))
+	}
+	if !has {
+		return true, nil
+	}
+	if !service.NamespaceTerminating(ctx, f.Kube, c.Namespace) {
+		if v := naming.LabelValue(c.Name); v != "" {
+			arts, err := f.Artifacts.List(c.Namespace, labels.SelectorFromSet(labels.Set{constants.LabelTemplateCache: v}))
+			if err != nil {
+				return true, err
+			}
+			var errs []error
+			for _, a := range arts {
+				if string(a.Status.Status) == constants.StatusReady || a.DeletionTimestamp != nil {
+					continue
+				}
+				err := f.Client.AimV1alpha1().AIMArtifacts(a.Namespace).Delete(ctx, a.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &a.UID}})
+				if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsForbidden(err) && !apierrors.IsConflict(err) {
+					errs = append(errs, err)
+				}
+			}
+			if len(errs) > 0 {
+				return true, fmt.Errorf("cleanup errors: %v", errs)
+			}
+		}
+	}
+	var keep []string
+	for _, x := range c.Finalizers {
+		if x != constants.FinalizerArtifactCleanup {
+			keep = append(keep, x)
+		}
+	}
+	err := f.patch(ctx, c, keep)
+	if apierrors.IsNotFound(err) {
+		err = nil
+	}
+	return true, err
+}
+
+func (f *Finalizer) patch(ctx context.Context, c *aimv1.AIMTemplateCache, fins []string) error {
+	if fins == nil {
+		fins = []string{}
+	}
+	patch, _ := json.Marshal(map[string]any{"metadata": map[string]any{"finalizers": fins, "resourceVersion": c.ResourceVersion}})
+	_, err := f.Client.AimV1alpha1().AIMTemplateCaches(c.Namespace).Patch(ctx, c.Name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: constants.FieldManager(Name)})
+	return err
+}
