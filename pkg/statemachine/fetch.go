@@ -5,7 +5,9 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 )
 
@@ -120,4 +122,9 @@ func (r FetchResult[T]) ToDownstreamComponentHealth(name string, inspect Inspect
 	h := r.ToComponentHealth(name, inspect)
 	h.DependencyType = DependencyDownstream
 	return h
+}
+
+// FetchUnstructured reads one object through the dynamic client (foreign kinds without Go types).
+func FetchUnstructured(ctx context.Context, r dynamic.ResourceInterface, name string) FetchResult[*unstructured.Unstructured] {
+	return result(r.Get(ctx, name, metav1.GetOptions{}))
 }
