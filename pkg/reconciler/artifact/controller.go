@@ -1,0 +1,177 @@
+package artifact
+
+import (
+	"context"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/aimlite/aimlite/pkg/aim/constants"
+	"github.com/aimlite/aimlite/pkg/aim/download"
+	"github.com/aimlite/aimlite/pkg/aim/store"
+	aimv1 "github.com/aimlite/aimlite/pkg/apis/aim/v1alpha1"
+	"github.com/aimlite/aimlite/pkg/controller"
+	"github.com/aimlite/aimlite/pkg/generated/clientset/versioned"
+	aiminformers "github.com/aimlite/aimlite/pkg/generated/informers/externalversions"
+	sm "github.com/aimlite/aimlite/pkg/statemachine"
+)
+
+// Name is the controller name; the field manager is aim-artifact-controller.
+const Name = constants.ControllerArtifact
+
+// Deps are what Register needs.
+type Deps struct {
+	Manager   *controller.Manager
+	Informers aiminformers.SharedInformerFactory
+	Client    versioned.Interface
+	Kube      kubernetes.Interface
+	Applier   *sm.Applier
+	Recorder  func(controllerName string) sm.Recorder
+	Queue     controller.QueueOptions
+}
+
+// NewPipeline builds the AIMArtifact pipeline.
+func NewPipeline(r *Reconciler, client versioned.Interface, kube kubernetes.Interface, applier *sm.Applier, rec sm.Recorder) *sm.Pipeline[*aimv1.AIMArtifact, *aimv1.AIMArtifactStatus, *Fetched, Obs] {
+	return &sm.Pipeline[*aimv1.AIMArtifact, *aimv1.AIMArtifactStatus, *Fetched, Obs]{
+		Name:       Name,
+		Reconciler: r,
+		StatusOf:   func(o *aimv1.AIMArtifact) *aimv1.AIMArtifactStatus { return &o.Status },
+		Fields: func(o *aimv1.AIMArtifact) sm.Status {
+			return sm.FieldsOf(&o.Status.Conditions, (*string)(&o.Status.Status), &o.Status.ObservedGeneration)
+		},
+		UpdateStatus: func(ctx context.Context, o *aimv1.AIMArtifact) error {
+			_, err := client.AimV1alpha1().AIMArtifacts(o.Namespace).UpdateStatus(ctx, o, metav1.UpdateOptions{FieldManager: constants.FieldManager(Name)})
+			return err
+		},
+		OwnerGVK:        aimv1.SchemeGroupVersion.WithKind("AIMArtifact"),
+		Applier:         applier,
+		DecorateChild:   decorateChild,
+		Clientset:       kube,
+		Recorder:        rec,
+		PauseAnnotation: constants.AnnotationReconciliationPaused,
+	}
+}
+
+// decorateChild adds the controller labels where absent (on Jobs also to the pod template)
+// and propagates the artifact's aim.eai.amd.com/* labels.
+func decorateChild(a *aimv1.AIMArtifact, child *unstructured.Unstructured) {
+	add := func(l map[string]string) map[string]string {
+		if l == nil {
+			l = map[string]string{}
+		}
+		for k, v := range a.Labels {
+			if _, has := l[k]; !has && len(k) > len(constants.LabelPrefix) && k[:len(constants.LabelPrefix)] == constants.LabelPrefix {
+				l[k] = v
+			}
+		}
+		if _, has := l[constants.DomainLabelKey(Name)]; !has {
+			l[constants.DomainLabelKey(Name)] = a.Name
+		}
+		return l
+	}
+	l := add(child.GetLabels())
+	if _, has := l[constants.LabelK8sManagedBy]; !has {
+		l[constants.LabelK8sManagedBy] = constants.FieldManager(Name)
+	}
+	child.SetLabels(l)
+	if child.GetKind() == "Job" {
+		pl, _, _ := unstructured.NestedStringMap(child.Object, "spec", "template", "metadata", "labels")
+		_ = unstructured.SetNestedStringMap(child.Object, add(pl), "spec", "template", "metadata", "labels")
+	}
+}
+
+// Register wires the AIMArtifact controller onto the manager. Jobs, Pods and PVCs are
+// watched only when labelled with aim.eai.amd.com/cache.name, RoleBindings only by name.
+func Register(d Deps) (*controller.Controller, error) {
+	aim := d.Informers.Aim().V1alpha1()
+	artInf := aim.AIMArtifacts().Informer()
+	kubeF := informers.NewSharedInformerFactoryWithOptions(d.Kube, 0,
+		informers.WithTweakListOptions(controller.WithLabelSelector(constants.LabelCacheName)))
+	rbF := informers.NewSharedInformerFactoryWithOptions(d.Kube, 0, informers.WithTweakListOptions(func(o *metav1.ListOptions) {
+		o.FieldSelector = fields.OneTermEqualSelector("metadata.name", download.StatusUpdaterName).String()
+	}))
+	jobInf := kubeF.Batch().V1().Jobs().Informer()
+	podInf := kubeF.Core().V1().Pods().Informer()
+	pvcInf := kubeF.Core().V1().PersistentVolumeClaims().Informer()
+	rbInf := rbF.Rbac().V1().RoleBindings().Informer()
+	d.Manager.AddInformerFactory(kubeF, rbF)
+
+	r := &Reconciler{Logs: KubeLogTail(d.Kube), Stores: Stores{
+		Jobs:                  store.FromIndexer[*batchv1.Job](jobInf.GetIndexer(), batchv1.Resource("jobs")),
+		Pods:                  store.FromIndexer[*corev1.Pod](podInf.GetIndexer(), corev1.Resource("pods")),
+		PVCs:                  store.FromIndexer[*corev1.PersistentVolumeClaim](pvcInf.GetIndexer(), corev1.Resource("persistentvolumeclaims")),
+		RoleBindings:          store.FromIndexer[*rbacv1.RoleBinding](rbInf.GetIndexer(), rbacv1.Resource("rolebindings")),
+		RuntimeConfigs:        store.FromIndexer[*aimv1.AIMRuntimeConfig](aim.AIMRuntimeConfigs().Informer().GetIndexer(), aimv1.Resource("aimruntimeconfigs")),
+		ClusterRuntimeConfigs: store.FromIndexer[*aimv1.AIMClusterRuntimeConfig](aim.AIMClusterRuntimeConfigs().Informer().GetIndexer(), aimv1.Resource("aimclusterruntimeconfigs")),
+	}}
+	var rec sm.Recorder
+	if d.Recorder != nil {
+		rec = d.Recorder(Name)
+	}
+	pipe := NewPipeline(r, d.Client, d.Kube, d.Applier, rec)
+	lister := aim.AIMArtifacts().Lister()
+	ctl, err := controller.New(controller.Options{Name: Name, Queue: d.Queue,
+		Reconcile: func(ctx context.Context, key controller.Key) (controller.Result, error) {
+			a, err := lister.AIMArtifacts(key.Namespace).Get(key.Name)
+			if apierrors.IsNotFound(err) {
+				return controller.Result{}, nil
+			} else if err != nil {
+				return controller.Result{}, err
+			}
+			res, err := pipe.Run(ctx, a)
+			return controller.Result{Requeue: res.Requeue, RequeueAfter: res.RequeueAfter}, err
+		}})
+	if err != nil {
+		return nil, err
+	}
+	if err := ctl.For(artInf, aimv1.Kind("AIMArtifact"), false); err != nil {
+		return nil, err
+	}
+	if err := ctl.Owns(jobInf); err != nil {
+		return nil, err
+	}
+	if err := ctl.Owns(pvcInf); err != nil {
+		return nil, err
+	}
+	byLabel := controller.MapToKey(func(o metav1.Object) (string, string) {
+		return o.GetNamespace(), o.GetLabels()[constants.LabelCacheName]
+	})
+	if err := ctl.Watches(podInf, byLabel, controller.WithUpdateFilter(podChanged)); err != nil {
+		return nil, err
+	}
+	if err := ctl.Watches(rbInf, controller.MapAll(artInf.GetIndexer(), true)); err != nil {
+		return nil, err
+	}
+	d.Manager.Add(ctl)
+	return ctl, nil
+}
+
+// podChanged: phase, container states or readiness changed (not every status heartbeat).
+func podChanged(oldObj, newObj metav1.Object) bool {
+	o, ok1 := oldObj.(*corev1.Pod)
+	n, ok2 := newObj.(*corev1.Pod)
+	if !ok1 || !ok2 {
+		return true
+	}
+	if o.Status.Phase != n.Status.Phase || len(o.Status.ContainerStatuses) != len(n.Status.ContainerStatuses) ||
+		len(o.Status.InitContainerStatuses) != len(n.Status.InitContainerStatuses) {
+		return true
+	}
+	for i := range n.Status.ContainerStatuses {
+		a, b := o.Status.ContainerStatuses[i], n.Status.ContainerStatuses[i]
+		if a.Ready != b.Ready || (a.State.Waiting == nil) != (b.State.Waiting == nil) || (a.State.Terminated == nil) != (b.State.Terminated == nil) {
+			return true
+		}
+		if a.State.Waiting != nil && b.State.Waiting != nil && a.State.Waiting.Reason != b.State.Waiting.Reason {
+			return true
+		}
+	}
+	return false
+}
