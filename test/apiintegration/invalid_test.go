@@ -30,14 +30,26 @@ func TestInvalidSamples(t *testing.T) {
 	}
 	resources := crdResources(t)
 	ns := env.Namespace(t)
+	messages := map[string][]string{} // kind -> rejection messages
 	for _, f := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(f), ".yaml"), func(t *testing.T) {
-			checkRejected(t, dyn, resources, ns, f)
+			if kind, msg := checkRejected(t, dyn, resources, ns, f); msg != "" {
+				messages[kind] = append(messages[kind], msg)
+			}
 		})
+	}
+
+	// Every enum and required field of the AIM types is exercised by at least one sample (CEL
+	// rules are checked by test/crdcompare).
+	checks := schemaChecks(t)
+	if missing := uncoveredRules(checks, messages); len(missing) > 0 {
+		t.Errorf("%d of the enum/required rules are not exercised by any invalid sample:\n  %s",
+			len(missing), strings.Join(missing, "\n  "))
 	}
 }
 
-func checkRejected(t *testing.T, dyn dynamic.Interface, resources map[string]crdResource, ns, path string) {
+// checkRejected sends one invalid manifest and returns its kind and the apiserver's error message.
+func checkRejected(t *testing.T, dyn dynamic.Interface, resources map[string]crdResource, ns, path string) (string, string) {
 	ctx := context.Background()
 	m := readManifest(t, path)
 	if m.expect == "" {
@@ -92,4 +104,8 @@ func checkRejected(t *testing.T, dyn dynamic.Interface, resources map[string]crd
 	case !strings.Contains(err.Error(), m.expect):
 		t.Errorf("%s: %s rejected, but the message does not contain %q:\n%v", path, op, m.expect, err)
 	}
+	if err == nil {
+		return kind, ""
+	}
+	return kind, err.Error()
 }
