@@ -1,0 +1,124 @@
+package controller
+
+import (
+	"fmt"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/metadata/metadatainformer"
+	"k8s.io/client-go/tools/cache"
+)
+
+// LastAppliedAnnotation is kubectl's client-side-apply copy of the whole object:
+// often the largest piece of metadata, and never needed by a controller.
+const LastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
+
+// StripTransform returns an informer transform that drops managedFields entries
+// of every manager not listed in keepManagers, and the last-applied annotation.
+// Our own managers' entries are kept so the apply engine can Extract what it
+// applied last and skip no-op applies; everyone else's cost memory for nothing
+// (20–30 % of a typical object). Tombstones pass through unchanged. The
+// transform edits the object in place, which is safe: it runs before the
+// object is stored or shared.
+func StripTransform(keepManagers ...string) cache.TransformFunc {
+	keep := map[string]bool{}
+	for _, m := range keepManagers {
+		keep[m] = true
+	}
+	return func(obj any) (any, error) {
+		if _, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+			return obj, nil
+		}
+		o := asObject(obj)
+		if o == nil {
+			return obj, nil
+		}
+		if mf := o.GetManagedFields(); len(mf) > 0 {
+			var kept []metav1.ManagedFieldsEntry
+			for _, e := range mf {
+				if keep[e.Manager] {
+					kept = append(kept, e)
+				}
+			}
+			if len(kept) != len(mf) {
+				o.SetManagedFields(kept)
+			}
+		}
+		if a := o.GetAnnotations(); a != nil {
+			if _, ok := a[LastAppliedAnnotation]; ok {
+				delete(a, LastAppliedAnnotation)
+				o.SetAnnotations(a)
+			}
+		}
+		return obj, nil
+	}
+}
+
+// LabelSelector builds a selector string for key: "key" (exists) when no values
+// are given, else "key in (v1,v2,...)". Use it to watch only the children an
+// operator manages, e.g. LabelSelector("app.kubernetes.io/managed-by", ours...).
+func LabelSelector(key string, values ...string) (string, error) {
+	op := selection.In
+	if len(values) == 0 {
+		op = selection.Exists
+	}
+	r, err := labels.NewRequirement(key, op, values)
+	if err != nil {
+		return "", fmt.Errorf("label selector on %q: %w", key, err)
+	}
+	return labels.NewSelector().Add(*r).String(), nil
+}
+
+// WithLabelSelector returns a list-options tweak that restricts a watch to
+// labelSelector (ANDed with any selector already set).
+func WithLabelSelector(labelSelector string) func(*metav1.ListOptions) {
+	return func(o *metav1.ListOptions) {
+		switch {
+		case labelSelector == "":
+		case o.LabelSelector == "":
+			o.LabelSelector = labelSelector
+		default:
+			o.LabelSelector += "," + labelSelector
+		}
+	}
+}
+
+// CacheOptions scope the informers of a factory.
+type CacheOptions struct {
+	// Namespace limits watches to one namespace; "" watches all.
+	Namespace string
+	// LabelSelector limits watches to matching objects; "" watches all.
+	LabelSelector string
+	// Transform runs on every object before it is cached (e.g. StripTransform).
+	Transform cache.TransformFunc
+	// Resync is the informer resync period; 0 (recommended) disables it.
+	Resync time.Duration
+}
+
+// NewKubeInformerFactory returns a client-go informer factory for built-in
+// kinds, scoped by o. Use one with the managed-by selector for the children the
+// operator creates (Jobs, PVCs, Pods of its Jobs, RoleBindings, ...): the cache
+// then holds only our objects, however many others the cluster has.
+func NewKubeInformerFactory(client kubernetes.Interface, o CacheOptions) informers.SharedInformerFactory {
+	opts := []informers.SharedInformerOption{informers.WithTweakListOptions(WithLabelSelector(o.LabelSelector))}
+	if o.Namespace != "" {
+		opts = append(opts, informers.WithNamespace(o.Namespace))
+	}
+	if o.Transform != nil {
+		opts = append(opts, informers.WithTransform(o.Transform))
+	}
+	return informers.NewSharedInformerFactoryWithOptions(client, o.Resync, opts...)
+}
+
+// NewMetadataInformerFactory returns a factory of metadata-only informers
+// (PartialObjectMetadata: ~1.6 KB per object instead of ~10 KB for a Pod) for
+// "does it exist / which labels / who owns it" lookups. o.Transform is not
+// applied by the factory; set it on each informer with SetTransform before start.
+func NewMetadataInformerFactory(client metadata.Interface, o CacheOptions) metadatainformer.SharedInformerFactory {
+	return metadatainformer.NewFilteredSharedInformerFactory(client, o.Resync, o.Namespace, WithLabelSelector(o.LabelSelector))
+}
