@@ -17,16 +17,32 @@ const (
 )
 
 // Delay is the wait after the n-th failed attempt: 60s × 2^(n−1), capped at one hour; 0 for n ≤ 0.
-func Delay(attempts int32) time.Duration {
+func Delay(attempts int32) time.Duration { return Backoff{}.Delay(attempts) }
+
+// Backoff is the retry schedule; zero fields mean BaseBackoff and MaxBackoff.
+type Backoff struct{ Base, Max time.Duration }
+
+// Delay is the wait after the n-th failed attempt: Base × 2^(n−1), capped at Max; 0 for n ≤ 0.
+func (b Backoff) Delay(attempts int32) time.Duration {
+	base, maxD := b.Base, b.Max
+	if base <= 0 {
+		base = BaseBackoff
+	}
+	if maxD <= 0 {
+		maxD = MaxBackoff
+	}
 	if attempts <= 0 {
 		return 0
 	}
-	d := BaseBackoff
+	d := base
 	for i := int32(1); i < attempts; i++ {
 		d *= 2
-		if d >= MaxBackoff {
-			return MaxBackoff
+		if d >= maxD {
+			return maxD
 		}
+	}
+	if d > maxD {
+		return maxD
 	}
 	return d
 }
@@ -50,10 +66,15 @@ type Gate struct {
 
 // Check decides whether a new attempt may start at now, given the recorded state and the current hash.
 func Check(state *aimv1.AIMDiscoveryState, specHash string, now time.Time) Gate {
+	return Backoff{}.Check(state, specHash, now)
+}
+
+// Check is the package-level Check with this schedule.
+func (b Backoff) Check(state *aimv1.AIMDiscoveryState, specHash string, now time.Time) Gate {
 	if state == nil || state.Attempts <= 0 || state.SpecHash != specHash || state.LastAttemptTime == nil {
 		return Gate{Allowed: true}
 	}
-	next := state.LastAttemptTime.Add(Delay(state.Attempts))
+	next := state.LastAttemptTime.Add(b.Delay(state.Attempts))
 	if !now.Before(next) {
 		return Gate{Allowed: true}
 	}

@@ -131,3 +131,12 @@ func TestSpecHash(t *testing.T) {
 		t.Errorf("spec hash %s", a)
 	}
 }
+
+func TestBackoffCustom(t *testing.T) {
+	b := Backoff{Base: 2 * time.Second, Max: 5 * time.Second}
+	for n, want := range map[int32]time.Duration{1: 2 * time.Second, 2: 4 * time.Second, 3: 5 * time.Second} {
+		if got := b.Delay(n); got != want {
+			t.Errorf("Delay(%d)=%s", n, got)
+		}
+	}
+}

@@ -1,0 +1,90 @@
+package discovery
+
+import (
+	"sync"
+	"time"
+)
+
+// DefaultReservationTTL bounds how long a granted slot waits for its Job to appear in the cache.
+const DefaultReservationTTL = 30 * time.Second
+
+// Limiter caps the number of discovery Jobs running at once across all template controllers of this
+// process. Running Jobs are counted from the informer cache (ActiveJobs); a slot granted to a template
+// is reserved until its Job shows up in the cache, so two reconciles racing on a stale cache cannot
+// both take the last slot. No API call and no Lease are involved (only the leader reconciles).
+type Limiter struct {
+	// Cap is the maximum number of running discovery Jobs (<= 0: unlimited).
+	Cap int
+	// Jobs returns, from the cache, the key of every discovery Job and whether it is still running.
+	Jobs func() map[string]bool
+	// Now and TTL tune reservation expiry (defaults: time.Now, DefaultReservationTTL).
+	Now func() time.Time
+	TTL time.Duration
+
+	mu       sync.Mutex
+	reserved map[string]time.Time
+}
+
+func (l *Limiter) now() time.Time {
+	if l.Now != nil {
+		return l.Now()
+	}
+	return time.Now()
+}
+
+// TryAcquire grants key a slot if it holds one already or fewer than Cap Jobs run or are reserved.
+func (l *Limiter) TryAcquire(key string) bool {
+	if l.Cap <= 0 {
+		return true
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.reserved == nil {
+		l.reserved = map[string]time.Time{}
+	}
+	jobs := l.Jobs()
+	ttl := l.TTL
+	if ttl <= 0 {
+		ttl = DefaultReservationTTL
+	}
+	now := l.now()
+	for k, at := range l.reserved {
+		if _, seen := jobs[k]; seen || now.Sub(at) > ttl {
+			delete(l.reserved, k) // the cache counts it now, or it was never created
+		}
+	}
+	if _, ok := l.reserved[key]; ok {
+		return true
+	}
+	running := len(l.reserved)
+	for _, active := range jobs {
+		if active {
+			running++
+		}
+	}
+	if running >= l.Cap {
+		return false
+	}
+	l.reserved[key] = now
+	return true
+}
+
+// Release drops key's reservation (its Job will not be created after all).
+func (l *Limiter) Release(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.reserved, key)
+}
+
+// Running returns the number of running Jobs plus outstanding reservations.
+func (l *Limiter) Running() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := len(l.reserved)
+	for _, active := range l.Jobs() {
+		if active {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,113 @@
+package servicetemplate
+
+import (
+	"context"
+	"fmt"
+
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/aimlite/aimlite/pkg/aim/constants"
+	"github.com/aimlite/aimlite/pkg/aim/gpu"
+	"github.com/aimlite/aimlite/pkg/statemachine"
+	"github.com/aimlite/aimlite/pkg/statemachine/inspect"
+)
+
+// Reasons aimlite adds for states the reference could not express.
+const (
+	ReasonAwaitingDiscoveryOutput = "AwaitingDiscoveryOutput"
+	ReasonInvalidDiscoveryOutput  = "InvalidDiscoveryOutput"
+)
+
+// GetComponentHealth reports RuntimeConfig, (Cluster)Model, GPU (when required), and DiscoveryJob and
+// DiscoveryPods while discovery is pending.
+func (o Observation) GetComponentHealth(ctx context.Context, cs kubernetes.Interface) []statemachine.ComponentHealth {
+	hs := []statemachine.ComponentHealth{o.RuntimeConfig.Health(false), o.modelHealth()}
+	if o.GPURequired {
+		hs = append(hs, o.gpuHealth())
+	}
+	if o.Phase == PhaseInline || o.Phase == PhaseDone {
+		return hs
+	}
+	hs = append(hs, o.jobHealth())
+	if o.Phase == PhaseRunning && len(o.Pods) > 0 {
+		h := inspect.PodSlice(ctx, cs, o.Pods)
+		h.Component = constants.ComponentDiscoveryPods
+		hs = append(hs, h)
+	}
+	return hs
+}
+
+func (o Observation) modelHealth() statemachine.ComponentHealth {
+	name, found, foundMsg, failed, kind := constants.ComponentModel, constants.ReasonModelFound, constants.MsgModelFound, constants.ReasonModelFailed, "AIMModel"
+	noImage := constants.MsgImageNotSpecified
+	if o.Template.Cluster {
+		name, found, foundMsg, failed, kind = constants.ComponentClusterModel, constants.ReasonClusterModelFound, constants.MsgClusterModelFound, constants.ReasonClusterModelFailed, "AIMClusterModel"
+		noImage = constants.MsgClusterImageNotSpec
+	}
+	return o.Model.ToUpstreamComponentHealth(name, func(m *ModelInfo) statemachine.ComponentHealth {
+		switch {
+		case m == nil:
+			return statemachine.ComponentHealth{State: statemachine.StatePending, Reason: constants.ReasonModelNotFound, Message: "Model not found"}
+		case m.Spec.Image == "":
+			return statemachine.ComponentHealth{State: statemachine.StateFailed, Reason: constants.ReasonImageNotSpecified, Message: noImage}
+		}
+		if s := modelFailure(m); s != "" {
+			return statemachine.ComponentHealth{State: statemachine.State(s), Reason: failed, Message: fmt.Sprintf("%s is in %s state", kind, s)}
+		}
+		return statemachine.ComponentHealth{State: statemachine.StateReady, Reason: found, Message: foundMsg}
+	})
+}
+
+func (o Observation) gpuHealth() statemachine.ComponentHealth {
+	h := statemachine.ComponentHealth{Component: constants.ComponentGPU}
+	if o.GPUErr != nil {
+		msg := "Failed to check GPU availability: " + o.GPUErr.Error()
+		h.State, h.Reason, h.Message = statemachine.StateDegraded, constants.ReasonGPUCheckFailed, msg
+		h.Errors = []error{statemachine.NewInfrastructureError(constants.ReasonGPUCheckFailed, "Failed to check GPU availability", o.GPUErr)}
+		return h
+	}
+	h.Reason, h.Message = o.GPUCheck.Reason, o.GPUCheck.Message
+	h.State = statemachine.StateNotAvailable
+	if o.GPUCheck.Available {
+		h.State = statemachine.StateReady
+	}
+	return h
+}
+
+func (o Observation) jobHealth() statemachine.ComponentHealth {
+	h := statemachine.ComponentHealth{Component: constants.ComponentDiscoveryJob, DependencyType: statemachine.DependencyDownstream}
+	switch o.Phase {
+	case PhaseBlocked, PhaseCreate, PhaseWaiting:
+		h.State, h.Reason, h.Message = statemachine.StatePending, constants.ReasonJobNotCreated, constants.MsgJobNotCreated
+	case PhaseRunning, PhaseSucceeded:
+		ih := inspect.Job(o.Job)
+		ih.Component, ih.DependencyType = h.Component, h.DependencyType
+		return ih
+	case PhaseAwaitingOutput:
+		h.State, h.Reason, h.Message = statemachine.StateProgressing, ReasonAwaitingDiscoveryOutput, "Discovery job completed; waiting for its output: "+o.OutputErr
+	case PhaseFailedWaiting, PhaseFailedRetry:
+		// Explicit state, no categorized error: a failed attempt is retried after the backoff, so it must not
+		// block the plan (which deletes the failed Job when the backoff expires).
+		reason := constants.ReasonJobBackoffLimitExceeded
+		if fin := o.Job; fin != nil && !jobFailed(fin) {
+			reason = ReasonInvalidDiscoveryOutput
+		}
+		h.State, h.Reason, h.Message = statemachine.StateFailed, reason, o.Failure
+	}
+	return h
+}
+
+// resolvedRequirement is the hardware the template runs on: discovery values win over the spec's.
+func (o Observation) resolvedRequirement() gpu.Requirement {
+	req := o.Template.requirement()
+	if o.Result != nil && (o.Result.GPUModel != "" || o.Result.GPUCount > 0) {
+		if o.Result.GPUModel != "" {
+			req.Model = o.Result.GPUModel
+			req.MinVRAM = nil
+		}
+		if o.Result.GPUCount > 0 {
+			req.Requests = o.Result.GPUCount
+		}
+	}
+	return req
+}

@@ -1,0 +1,364 @@
+package servicetemplate
+
+import (
+	"context"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/dynamic"
+	kubeinformers "k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/utils/clock"
+
+	"github.com/aimlite/aimlite/pkg/aim/constants"
+	"github.com/aimlite/aimlite/pkg/aim/discovery"
+	"github.com/aimlite/aimlite/pkg/aim/gpu"
+	"github.com/aimlite/aimlite/pkg/aim/runtimeconfig"
+	"github.com/aimlite/aimlite/pkg/aim/wiring"
+	aimv1 "github.com/aimlite/aimlite/pkg/apis/aim/v1alpha1"
+	"github.com/aimlite/aimlite/pkg/controller"
+	"github.com/aimlite/aimlite/pkg/generated/clientset/versioned"
+	aiminformers "github.com/aimlite/aimlite/pkg/generated/informers/externalversions"
+	"github.com/aimlite/aimlite/pkg/reconciler/model"
+	"github.com/aimlite/aimlite/pkg/statemachine"
+)
+
+// LabelControllerUID is the label the Job controller puts on a Job's pods.
+const LabelControllerUID = "batch.kubernetes.io/controller-uid"
+
+// Deps are what Register needs. AIMInformers and KubeInformers (used for Nodes) are shared with the other
+// controllers; Register makes its own label-selected factory for discovery Jobs and their pods.
+type Deps struct {
+	Manager       *controller.Manager
+	AIMInformers  aiminformers.SharedInformerFactory
+	KubeInformers kubeinformers.SharedInformerFactory
+	Client        versioned.Interface
+	Kube          kubernetes.Interface
+	Dynamic       dynamic.Interface
+	Resolver      statemachine.Resolver
+	Recorder      func(controllerName string) statemachine.Recorder
+	Queue         controller.QueueOptions
+	// SystemNamespace runs the discovery Jobs of cluster templates.
+	SystemNamespace string
+	// DiscoveryCap is the maximum of running discovery Jobs (0: constants.DefaultDiscoveryCap).
+	DiscoveryCap int
+	// Backoff between failed discovery attempts (zero: 60 s doubling to 1 h).
+	Backoff discovery.Backoff
+	// Logs reads discovery output (nil: ClientsetLogs over Kube).
+	Logs LogReader
+	// PodAnnotations are added to discovery pods (tests).
+	PodAnnotations map[string]string
+	Clock          clock.PassiveClock
+}
+
+// Registered exposes what tests inspect.
+type Registered struct {
+	Limiter *discovery.Limiter
+	Jobs    cache.SharedIndexInformer
+}
+
+// Register wires the AIMServiceTemplate and AIMClusterServiceTemplate controllers onto the manager.
+func Register(d Deps) (*Registered, error) {
+	v1 := d.AIMInformers.Aim().V1alpha1()
+	tpls, ctpls := v1.AIMServiceTemplates(), v1.AIMClusterServiceTemplates()
+	models, cmodels := v1.AIMModels(), v1.AIMClusterModels()
+	rcs, crcs := v1.AIMRuntimeConfigs(), v1.AIMClusterRuntimeConfigs()
+	caches := v1.AIMTemplateCaches()
+	for _, inf := range []cache.SharedIndexInformer{tpls.Informer(), ctpls.Informer()} {
+		if err := wiring.EnsureIndexers(inf, runtimeconfig.Indexers()); err != nil {
+			return nil, err
+		}
+		if err := wiring.EnsureIndexers(inf, model.TemplateIndexers()); err != nil {
+			return nil, err
+		}
+	}
+	nodes := d.KubeInformers.Core().V1().Nodes()
+
+	// Discovery Jobs and their pods carry the template label; watch only those.
+	sel, err := controller.LabelSelector(constants.LabelTemplate)
+	if err != nil {
+		return nil, err
+	}
+	discoFactory := controller.NewKubeInformerFactory(d.Kube, controller.CacheOptions{LabelSelector: sel,
+		Transform: controller.StripTransform()})
+	jobs := discoFactory.Batch().V1().Jobs()
+	pods := discoFactory.Core().V1().Pods()
+	byUID := cache.Indexers{"controller-uid": func(obj any) ([]string, error) {
+		if p, ok := obj.(*corev1.Pod); ok && p.Labels[LabelControllerUID] != "" {
+			return []string{p.Labels[LabelControllerUID]}, nil
+		}
+		return nil, nil
+	}}
+	if err := wiring.EnsureIndexers(pods.Informer(), byUID); err != nil {
+		return nil, err
+	}
+
+	capN := d.DiscoveryCap
+	if capN == 0 {
+		capN = constants.DefaultDiscoveryCap
+	}
+	limiter := &discovery.Limiter{Cap: capN, Jobs: func() map[string]bool {
+		out := map[string]bool{}
+		for _, obj := range jobs.Informer().GetStore().List() {
+			j, ok := obj.(*batchv1.Job)
+			if !ok || j.Labels[constants.LabelK8sName] != constants.DiscoveryAppName {
+				continue
+			}
+			ctl := constants.ControllerServiceTemplate
+			if _, ok := j.Labels[constants.DomainLabelKey(constants.ControllerClusterServiceTemplate)]; ok {
+				ctl = constants.ControllerClusterServiceTemplate
+			}
+			out[SlotKey(j.Namespace, ctl, j.Labels[constants.LabelTemplate])] = discovery.Finished(j) == nil
+		}
+		return out
+	}}
+	logs := d.Logs
+	if logs == nil {
+		logs = ClientsetLogs{Client: d.Kube}
+	}
+	resolver := d.Resolver
+	if resolver == nil {
+		resolver = wiring.Resolver(nil)
+	}
+	lookup := runtimeconfig.Lookup{Namespaced: rcs.Lister(), Cluster: crcs.Lister()}
+	versions := wiring.CacheLookup(nil, map[schema.GroupVersionResource]cache.SharedIndexInformer{
+		{Group: "batch", Version: "v1", Resource: "jobs"}:                 jobs.Informer(),
+		wiring.GVR(aimv1.SchemeGroupVersion.WithKind("AIMTemplateCache")): caches.Informer(),
+	})
+	listNodes := func() ([]*corev1.Node, error) { return nodes.Lister().List(labels.Everything()) }
+	jobsOf := func(ctl string) func(ns, tpl string) ([]*batchv1.Job, error) {
+		return func(ns, tpl string) ([]*batchv1.Job, error) {
+			all, err := jobs.Lister().Jobs(ns).List(labels.SelectorFromSet(labels.Set{constants.LabelTemplate: tpl}))
+			if err != nil {
+				return nil, err
+			}
+			var out []*batchv1.Job
+			for _, j := range all {
+				if j.Labels[constants.DomainLabelKey(ctl)] == tpl {
+					out = append(out, j)
+				}
+			}
+			return out, nil
+		}
+	}
+	podsOf := func(ns string, uid types.UID) ([]*corev1.Pod, error) {
+		items, err := pods.Informer().GetIndexer().ByIndex("controller-uid", string(uid))
+		if err != nil {
+			return nil, err
+		}
+		var out []*corev1.Pod
+		for _, it := range items {
+			if p, ok := it.(*corev1.Pod); ok && p.Namespace == ns {
+				out = append(out, p)
+			}
+		}
+		return out, nil
+	}
+	rec := func(name string) statemachine.Recorder {
+		if d.Recorder == nil {
+			return nil
+		}
+		return d.Recorder(name)
+	}
+	modelInfoNS := func(ns, name string) (*ModelInfo, error) {
+		m, err := models.Lister().AIMModels(ns).Get(name)
+		if err != nil {
+			return nil, err
+		}
+		return &ModelInfo{Name: m.Name, Namespace: m.Namespace, UID: m.UID, Spec: &m.Spec, Status: &m.Status}, nil
+	}
+	modelInfoCluster := func(_, name string) (*ModelInfo, error) {
+		m, err := cmodels.Lister().Get(name)
+		if err != nil {
+			return nil, err
+		}
+		return &ModelInfo{Name: m.Name, UID: m.UID, Spec: &m.Spec, Status: &m.Status}, nil
+	}
+
+	// AIMServiceTemplate.
+	nsName := constants.ControllerServiceTemplate
+	nsApplier := statemachine.NewApplier(d.Dynamic, resolver, constants.FieldManager(nsName))
+	nsApplier.Lookup = versions
+	nsRec := &Reconciler[*aimv1.AIMServiceTemplate]{ControllerName: nsName,
+		Access: Accessors[*aimv1.AIMServiceTemplate]{
+			Spec: func(o *aimv1.AIMServiceTemplate) *aimv1.AIMServiceTemplateSpecCommon {
+				return &o.Spec.AIMServiceTemplateSpecCommon
+			},
+			Caching: func(o *aimv1.AIMServiceTemplate) *aimv1.AIMTemplateCachingConfig { return o.Spec.Caching },
+			Status:  func(o *aimv1.AIMServiceTemplate) *aimv1.AIMServiceTemplateStatus { return &o.Status }},
+		RuntimeConfigs: lookup, Model: modelInfoNS, Nodes: listNodes, Jobs: jobsOf(nsName), Pods: podsOf,
+		Caches: func(ns string) ([]*aimv1.AIMTemplateCache, error) {
+			return caches.Lister().AIMTemplateCaches(ns).List(labels.Everything())
+		},
+		Logs: logs, Limiter: limiter, Backoff: d.Backoff, SystemNamespace: d.SystemNamespace, Clock: d.Clock,
+		PodAnnotations: d.PodAnnotations}
+	nsPipe := &statemachine.Pipeline[*aimv1.AIMServiceTemplate, *aimv1.AIMServiceTemplateStatus, Fetched, Observation]{
+		Name: nsName, Reconciler: nsRec,
+		StatusOf: func(o *aimv1.AIMServiceTemplate) *aimv1.AIMServiceTemplateStatus { return &o.Status },
+		Fields: func(o *aimv1.AIMServiceTemplate) statemachine.Status {
+			return statemachine.FieldsOf(&o.Status.Conditions, (*string)(&o.Status.Status), &o.Status.ObservedGeneration)
+		},
+		UpdateStatus: func(ctx context.Context, o *aimv1.AIMServiceTemplate) error {
+			_, err := d.Client.AimV1alpha1().AIMServiceTemplates(o.Namespace).UpdateStatus(ctx, o, metav1.UpdateOptions{FieldManager: constants.FieldManager(nsName)})
+			return err
+		},
+		OwnerGVK: aimv1.SchemeGroupVersion.WithKind("AIMServiceTemplate"), Applier: nsApplier, Clientset: d.Kube,
+		Recorder: rec(nsName), PauseAnnotation: constants.AnnotationReconciliationPaused, Clock: d.Clock,
+	}
+	nsCtl, err := controller.New(controller.Options{Name: nsName, Queue: d.Queue,
+		Reconcile: func(ctx context.Context, key controller.Key) (controller.Result, error) {
+			obj, err := tpls.Lister().AIMServiceTemplates(key.Namespace).Get(key.Name)
+			if apierrors.IsNotFound(err) {
+				return controller.Result{}, nil
+			} else if err != nil {
+				return controller.Result{}, err
+			}
+			return wiring.Result(nsPipe.Run(ctx, obj))
+		}})
+	if err != nil {
+		return nil, err
+	}
+	if err := register(nsCtl, tpls.Informer(), aimv1.Kind("AIMServiceTemplate"), false, jobs.Informer(), pods.Informer(),
+		nodes.Informer(), models.Informer(), rcs.Informer(), crcs.Informer(), nsName); err != nil {
+		return nil, err
+	}
+	if err := nsCtl.Owns(caches.Informer()); err != nil {
+		return nil, err
+	}
+
+	// AIMClusterServiceTemplate.
+	clName := constants.ControllerClusterServiceTemplate
+	clApplier := statemachine.NewApplier(d.Dynamic, resolver, constants.FieldManager(clName))
+	clApplier.Lookup = versions
+	clRec := &Reconciler[*aimv1.AIMClusterServiceTemplate]{Cluster: true, ControllerName: clName,
+		Access: Accessors[*aimv1.AIMClusterServiceTemplate]{
+			Spec: func(o *aimv1.AIMClusterServiceTemplate) *aimv1.AIMServiceTemplateSpecCommon {
+				return &o.Spec.AIMServiceTemplateSpecCommon
+			},
+			Status: func(o *aimv1.AIMClusterServiceTemplate) *aimv1.AIMServiceTemplateStatus { return &o.Status }},
+		RuntimeConfigs: lookup, Model: modelInfoCluster, Nodes: listNodes, Jobs: jobsOf(clName), Pods: podsOf,
+		Logs: logs, Limiter: limiter, Backoff: d.Backoff, SystemNamespace: d.SystemNamespace, Clock: d.Clock,
+		PodAnnotations: d.PodAnnotations}
+	clPipe := &statemachine.Pipeline[*aimv1.AIMClusterServiceTemplate, *aimv1.AIMServiceTemplateStatus, Fetched, Observation]{
+		Name: clName, Reconciler: clRec,
+		StatusOf: func(o *aimv1.AIMClusterServiceTemplate) *aimv1.AIMServiceTemplateStatus { return &o.Status },
+		Fields: func(o *aimv1.AIMClusterServiceTemplate) statemachine.Status {
+			return statemachine.FieldsOf(&o.Status.Conditions, (*string)(&o.Status.Status), &o.Status.ObservedGeneration)
+		},
+		UpdateStatus: func(ctx context.Context, o *aimv1.AIMClusterServiceTemplate) error {
+			_, err := d.Client.AimV1alpha1().AIMClusterServiceTemplates().UpdateStatus(ctx, o, metav1.UpdateOptions{FieldManager: constants.FieldManager(clName)})
+			return err
+		},
+		OwnerGVK: aimv1.SchemeGroupVersion.WithKind("AIMClusterServiceTemplate"), Applier: clApplier, Clientset: d.Kube,
+		Recorder: rec(clName), PauseAnnotation: constants.AnnotationReconciliationPaused, Clock: d.Clock,
+	}
+	clCtl, err := controller.New(controller.Options{Name: clName, Queue: d.Queue,
+		Reconcile: func(ctx context.Context, key controller.Key) (controller.Result, error) {
+			obj, err := ctpls.Lister().Get(key.Name)
+			if apierrors.IsNotFound(err) {
+				return controller.Result{}, nil
+			} else if err != nil {
+				return controller.Result{}, err
+			}
+			return wiring.Result(clPipe.Run(ctx, obj))
+		}})
+	if err != nil {
+		return nil, err
+	}
+	if err := register(clCtl, ctpls.Informer(), aimv1.Kind("AIMClusterServiceTemplate"), true, jobs.Informer(), pods.Informer(),
+		nodes.Informer(), cmodels.Informer(), nil, crcs.Informer(), clName); err != nil {
+		return nil, err
+	}
+	d.Manager.Add(nsCtl, clCtl)
+	d.Manager.AddInformerFactory(d.AIMInformers, d.KubeInformers, discoFactory)
+	return &Registered{Limiter: limiter, Jobs: jobs.Informer()}, nil
+}
+
+// register adds the watches shared by both template controllers.
+func register(c *controller.Controller, primary cache.SharedIndexInformer, gk schema.GroupKind, cluster bool,
+	jobs, pods, nodes, models, rcs, crcs cache.SharedIndexInformer, ctl string) error {
+	idx := primary.GetIndexer()
+	podKey := controller.MapToKey(func(o metav1.Object) (string, string) {
+		name := o.GetLabels()[constants.DomainLabelKey(ctl)]
+		if cluster {
+			return "", name
+		}
+		return o.GetNamespace(), name
+	})
+	// Nodes matter only to templates that need a GPU, and only when GPU labels or capacity change.
+	gpuTemplates := func(metav1.Object) []controller.Key {
+		var keys []controller.Key
+		for _, obj := range idx.List() {
+			var spec *aimv1.AIMServiceTemplateSpecCommon
+			switch t := obj.(type) {
+			case *aimv1.AIMServiceTemplate:
+				spec = &t.Spec.AIMServiceTemplateSpecCommon
+			case *aimv1.AIMClusterServiceTemplate:
+				spec = &t.Spec.AIMServiceTemplateSpecCommon
+			}
+			if spec != nil && spec.Hardware != nil && spec.Hardware.GPU != nil {
+				m := obj.(metav1.Object)
+				keys = append(keys, controller.NewKey(m.GetNamespace(), m.GetName()))
+			}
+		}
+		return keys
+	}
+	nodeChanged := controller.WithUpdateFilter(func(oldObj, newObj metav1.Object) bool {
+		o, _ := oldObj.(*corev1.Node)
+		n, _ := newObj.(*corev1.Node)
+		return gpu.LabelsRelevant(o, n)
+	})
+	podChanged := controller.WithUpdateFilter(func(oldObj, newObj metav1.Object) bool {
+		o, _ := oldObj.(*corev1.Pod)
+		n, _ := newObj.(*corev1.Pod)
+		return o == nil || n == nil || podSummary(o) != podSummary(n)
+	})
+	byModel := controller.MapByIndex(idx, model.IndexTemplatesByModel, func(o metav1.Object) []string {
+		ns := o.GetNamespace()
+		if cluster {
+			ns = ""
+		}
+		return []string{controller.IndexValue(ns, o.GetName())}
+	})
+	errs := []error{
+		c.For(primary, gk, cluster),
+		c.Owns(jobs),
+		c.Watches(pods, podKey, podChanged),
+		c.Watches(nodes, gpuTemplates, nodeChanged),
+		c.Watches(models, byModel),
+		c.Watches(crcs, runtimeconfig.MapClusterConfig(idx)),
+	}
+	if rcs != nil {
+		errs = append(errs, c.Watches(rcs, runtimeconfig.MapNamespaceConfig(idx)))
+	}
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// podSummary is what makes a discovery pod event worth a reconcile: phase, readiness, waiting reasons.
+func podSummary(p *corev1.Pod) string {
+	s := string(p.Status.Phase)
+	for _, cs := range p.Status.ContainerStatuses {
+		s += "|" + cs.Name
+		if cs.Ready {
+			s += "+"
+		}
+		if cs.State.Waiting != nil {
+			s += ":" + cs.State.Waiting.Reason
+		}
+		if cs.State.Terminated != nil {
+			s += "!" + cs.State.Terminated.Reason
+		}
+	}
+	return s
+}

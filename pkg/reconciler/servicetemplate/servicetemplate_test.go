@@ -1,0 +1,192 @@
+package servicetemplate
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	batchv1ac "k8s.io/client-go/applyconfigurations/batch/v1"
+
+	aimv1 "github.com/aimlite/aimlite/pkg/apis/aim/v1alpha1"
+	"github.com/aimlite/aimlite/pkg/aim/discovery"
+	"github.com/aimlite/aimlite/pkg/aim/gpu"
+	"github.com/aimlite/aimlite/pkg/statemachine"
+)
+
+var t0 = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+
+const output = `[{"filename":"p.yaml","profile":{"metadata":{"engine":"vllm","gpu":"MI300X","precision":"fp8","gpu_count":1,"metric":"latency","type":"optimized"},"engine_args":{"a":1},"env_vars":{}},"models":[{"name":"org/m","source":"hf://org/m","size_gb":1}]}]`
+
+func tpl() Template {
+	return Template{Name: "t", Namespace: "ns", UID: "uid-t", Status: &aimv1.AIMServiceTemplateStatus{},
+		Spec: &aimv1.AIMServiceTemplateSpecCommon{ModelName: "m", AIMRuntimeParameters: aimv1.AIMRuntimeParameters{
+			Metric: "latency", Hardware: &aimv1.AIMHardwareRequirements{GPU: &aimv1.AIMGpuRequirements{Requests: 1, Model: "MI300X"}}}}}
+}
+
+func okModel() statemachine.FetchResult[*ModelInfo] {
+	return statemachine.FetchResult[*ModelInfo]{Value: &ModelInfo{Name: "m", Namespace: "ns", Spec: &aimv1.AIMModelSpec{Image: "img:1"}, Status: &aimv1.AIMModelStatus{}}}
+}
+
+func job(cond batchv1.JobConditionType, at time.Time, msg string) *batchv1.Job {
+	j := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "discover-t-x", Namespace: "ns", UID: "uid-j"}}
+	if cond != "" {
+		j.Status.Conditions = []batchv1.JobCondition{{Type: cond, Status: corev1.ConditionTrue, Reason: "BackoffLimitExceeded",
+			Message: msg, LastTransitionTime: metav1.NewTime(at)}}
+	}
+	return j
+}
+
+var cluster = gpu.Resources{"MI300X": 192 << 30}
+
+func TestComposePhases(t *testing.T) {
+	b := discovery.Backoff{}
+	failedAt := t0.Add(-30 * time.Second)
+	cases := []struct {
+		name  string
+		mut   func(*Template, *Fetched)
+		phase Phase
+	}{
+		{"inline", func(tp *Template, f *Fetched) {
+			tp.Spec.ModelSources = []aimv1.AIMModelSource{{SourceURI: "hf://a/b", ModelID: "a/b"}}
+		}, PhaseInline},
+		{"gpu missing blocks", func(_ *Template, f *Fetched) { f.GPU = gpu.Resources{} }, PhaseBlocked},
+		{"model missing blocks", func(_ *Template, f *Fetched) { f.Model = statemachine.FetchResult[*ModelInfo]{Error: errNotFound()} }, PhaseBlocked},
+		{"no job: create", func(*Template, *Fetched) {}, PhaseCreate},
+		{"running", func(_ *Template, f *Fetched) { f.Job = job("", t0, "") }, PhaseRunning},
+		{"complete, no output yet", func(_ *Template, f *Fetched) { f.Job = job(batchv1.JobComplete, t0, "") }, PhaseAwaitingOutput},
+		{"complete, parsed", func(_ *Template, f *Fetched) { f.Job, f.Logs = job(batchv1.JobComplete, t0, ""), output }, PhaseSucceeded},
+		{"complete, garbage", func(_ *Template, f *Fetched) { f.Job, f.Logs = job(batchv1.JobComplete, failedAt, ""), "boom" }, PhaseFailedWaiting},
+		{"failed, in backoff", func(_ *Template, f *Fetched) { f.Job = job(batchv1.JobFailed, failedAt, "exit 1") }, PhaseFailedWaiting},
+		{"failed, backoff expired", func(_ *Template, f *Fetched) { f.Job = job(batchv1.JobFailed, t0.Add(-61*time.Second), "exit 1") }, PhaseFailedRetry},
+		{"no job, in backoff", func(tp *Template, f *Fetched) {
+			at := metav1.NewTime(failedAt)
+			tp.Status.Discovery = &aimv1.AIMDiscoveryState{Attempts: 1, LastAttemptTime: &at, SpecHash: specHash(*tp, f.Model.Value)}
+		}, PhaseWaiting},
+		{"no job, spec changed resets backoff", func(tp *Template, f *Fetched) {
+			at := metav1.NewTime(failedAt)
+			tp.Status.Discovery = &aimv1.AIMDiscoveryState{Attempts: 3, LastAttemptTime: &at, SpecHash: "old"}
+		}, PhaseCreate},
+		{"done", func(tp *Template, f *Fetched) {
+			tp.Status.Profile = &aimv1.AIMProfile{}
+			tp.Status.Conditions = []metav1.Condition{{Type: "Discovered", Status: metav1.ConditionTrue, Reason: "DiscoveryComplete"}}
+		}, PhaseDone},
+	}
+	for _, c := range cases {
+		tp := tpl()
+		f := Fetched{Now: t0, Model: okModel(), GPU: cluster}
+		c.mut(&tp, &f)
+		o := Compose(tp, "ns", f, b)
+		if o.Phase != c.phase {
+			t.Errorf("%s: phase %d, want %d", c.name, o.Phase, c.phase)
+		}
+	}
+}
+
+func TestFailureRecordedOnce(t *testing.T) {
+	tp := tpl()
+	failedAt := t0.Add(-10 * time.Second)
+	f := Fetched{Now: t0, Model: okModel(), GPU: cluster, Job: job(batchv1.JobFailed, failedAt, "exit 3")}
+	o := Compose(tp, "ns", f, discovery.Backoff{})
+	if o.Discovery.Attempts != 1 || o.Discovery.LastFailureReason != "exit 3" || o.Gate.Wait != 50*time.Second {
+		t.Fatalf("first observation: %+v gate %+v", o.Discovery, o.Gate)
+	}
+	// The next reconcile sees the recorded state: no second count for the same Job.
+	tp.Status.Discovery = o.Discovery
+	o2 := Compose(tp, "ns", f, discovery.Backoff{})
+	if o2.Discovery.Attempts != 1 {
+		t.Fatalf("attempt counted twice: %+v", o2.Discovery)
+	}
+	p := (&Reconciler[*aimv1.AIMServiceTemplate]{}).PlanResources(context.Background(), statemachine.ReconcileContext[*aimv1.AIMServiceTemplate]{Object: &aimv1.AIMServiceTemplate{}}, o2)
+	if p.RequeueAfter != 50*time.Second+expirySlack || !p.Empty() {
+		t.Errorf("waiting plan must requeue at expiry: %+v", p)
+	}
+	if h := o2.jobHealth(); h.State != statemachine.StateFailed || h.Reason != "JobBackoffLimitExceeded" || len(h.Errors) != 0 {
+		t.Errorf("failed attempt must not block the plan: %+v", h)
+	}
+	// After expiry the failed Job is deleted so the same-named Job can be created again.
+	f.Now = t0.Add(51 * time.Second)
+	o3 := Compose(tp, "ns", f, discovery.Backoff{})
+	p = (&Reconciler[*aimv1.AIMServiceTemplate]{}).PlanResources(context.Background(), statemachine.ReconcileContext[*aimv1.AIMServiceTemplate]{Object: &aimv1.AIMServiceTemplate{}}, o3)
+	if o3.Phase != PhaseFailedRetry || len(p.ToDelete()) != 1 {
+		t.Errorf("retry plan: phase %d %+v", o3.Phase, p)
+	}
+}
+
+func TestPlanCreateRespectsSlot(t *testing.T) {
+	r := &Reconciler[*aimv1.AIMServiceTemplate]{ControllerName: "service-template"}
+	obj := &aimv1.AIMServiceTemplate{ObjectMeta: metav1.ObjectMeta{Name: "t", Namespace: "ns"}}
+	rc := statemachine.ReconcileContext[*aimv1.AIMServiceTemplate]{Object: obj}
+	tp := tpl()
+	o := Compose(tp, "ns", Fetched{Now: t0, Model: okModel(), GPU: cluster}, discovery.Backoff{})
+	if p := r.PlanResources(context.Background(), rc, o); p.RequeueAfter != CapRequeue || !p.Empty() {
+		t.Errorf("no slot: %+v", p)
+	}
+	o.SlotGranted = true
+	p := r.PlanResources(context.Background(), rc, o)
+	if len(p.ToApply()) != 1 {
+		t.Fatalf("plan %+v", p)
+	}
+	j := p.ToApply()[0].(*batchv1ac.JobApplyConfiguration)
+	if !strings.HasPrefix(*j.Name, "discover-t-") || *j.Spec.BackoffLimit != 0 || *j.Spec.TTLSecondsAfterFinished != 60 {
+		t.Errorf("job %s", *j.Name)
+	}
+	c := j.Spec.Template.Spec.Containers[0]
+	if *c.Image != "img:1" || c.Args[0] != "dry-run" || *j.Spec.Template.Spec.SecurityContext.RunAsUser != 65532 {
+		t.Errorf("container %+v", c)
+	}
+	var env []string
+	for _, e := range c.Env {
+		env = append(env, *e.Name+"="+*e.Value)
+	}
+	if got := strings.Join(env, ","); got != "AIM_LOG_LEVEL_ROOT=CRITICAL,AIM_LOG_LEVEL=CRITICAL,AIM_METRIC=latency,AIM_GPU_MODEL=MI300X,AIM_GPU_COUNT=1" {
+		t.Errorf("env %s", got)
+	}
+	if j.Labels["app.kubernetes.io/managed-by"] != "aim-controller" || j.Labels["aim.eai.amd.com/service-template.name"] != "t" ||
+		j.Spec.Template.Labels["aim.eai.amd.com/template"] != "t" {
+		t.Errorf("labels %v / %v", j.Labels, j.Spec.Template.Labels)
+	}
+}
+
+func TestDeadlockGuard(t *testing.T) {
+	m := &ModelInfo{Name: "m", Spec: &aimv1.AIMModelSpec{Image: "i"}, Status: &aimv1.AIMModelStatus{Status: "Failed",
+		Conditions: []metav1.Condition{{Type: "ServiceTemplatesReady", Status: metav1.ConditionFalse}, {Type: "Ready", Status: metav1.ConditionFalse}}}}
+	o := Observation{Template: tpl(), Fetched: Fetched{Model: statemachine.FetchResult[*ModelInfo]{Value: m}}}
+	if h := o.modelHealth(); h.GetState() != statemachine.StateReady || h.Reason != "ModelFound" {
+		t.Errorf("failing only through templates must not block: %+v", h)
+	}
+	m.Status.Conditions = append(m.Status.Conditions, metav1.Condition{Type: "RuntimeConfigReady", Status: metav1.ConditionFalse})
+	if h := o.modelHealth(); h.GetState() != statemachine.StateFailed || h.Reason != "ModelFailed" || h.Message != "AIMModel is in Failed state" {
+		t.Errorf("real model failure propagates: %+v", h)
+	}
+}
+
+func TestDecorateSuccess(t *testing.T) {
+	r := &Reconciler[*aimv1.AIMServiceTemplate]{}
+	tp := tpl()
+	f := Fetched{Now: t0, Model: okModel(), GPU: cluster, Job: job(batchv1.JobComplete, t0, ""), Logs: output}
+	o := Compose(tp, "ns", f, discovery.Backoff{})
+	cm := statemachine.NewConditionManager(nil, 1, nil)
+	st := &aimv1.AIMServiceTemplateStatus{}
+	r.DecorateStatus(st, cm, o)
+	c := cm.Get("Discovered")
+	if c == nil || c.Status != metav1.ConditionTrue || c.Reason != "DiscoveryComplete" {
+		t.Fatalf("Discovered %+v", c)
+	}
+	if len(st.ModelSources) != 1 || st.Profile.Metadata.GPU != "MI300X" || st.HardwareSummary != "1 x MI300X" ||
+		st.ResolvedHardware.GPU.ResourceName != "amd.com/gpu" || st.ResolvedNodeAffinity == nil || st.ResolvedModel.Name != "m" {
+		t.Errorf("status %+v", st)
+	}
+	// Inline sources: Discovered=True/InlineModelSources.
+	tp.Spec.ModelSources = []aimv1.AIMModelSource{{SourceURI: "hf://a/b", ModelID: "a/b"}}
+	o = Compose(tp, "ns", Fetched{Now: t0, Model: okModel(), GPU: cluster}, discovery.Backoff{})
+	cm = statemachine.NewConditionManager(nil, 1, nil)
+	st = &aimv1.AIMServiceTemplateStatus{}
+	r.DecorateStatus(st, cm, o)
+	if c := cm.Get("Discovered"); c.Reason != "InlineModelSources" || len(st.ModelSources) != 1 {
+		t.Errorf("inline %+v %+v", c, st)
+	}
+}
