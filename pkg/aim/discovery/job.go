@@ -8,9 +8,9 @@ import (
 	batchv1ac "k8s.io/client-go/applyconfigurations/batch/v1"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 
-	aimv1 "github.com/aimlite/aimlite/pkg/apis/aim/v1alpha1"
 	"github.com/aimlite/aimlite/pkg/aim/constants"
 	"github.com/aimlite/aimlite/pkg/aim/naming"
+	aimv1 "github.com/aimlite/aimlite/pkg/apis/aim/v1alpha1"
 )
 
 // JobInput is everything the discovery Job (catalogue C3) depends on.
@@ -160,4 +160,3 @@ func FailureReason(c *batchv1.JobCondition) string {
 	}
 	return constants.MsgUnknownFailure
 }
-

@@ -11,9 +11,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	batchv1ac "k8s.io/client-go/applyconfigurations/batch/v1"
 
-	aimv1 "github.com/aimlite/aimlite/pkg/apis/aim/v1alpha1"
 	"github.com/aimlite/aimlite/pkg/aim/discovery"
 	"github.com/aimlite/aimlite/pkg/aim/gpu"
+	aimv1 "github.com/aimlite/aimlite/pkg/apis/aim/v1alpha1"
 	"github.com/aimlite/aimlite/pkg/statemachine"
 )
 
