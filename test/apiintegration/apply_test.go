@@ -121,7 +121,7 @@ func TestApplyClusterScoped(t *testing.T) {
 		t.Fatal(err)
 	}
 	api := cs.AimV1alpha1().AIMClusterRuntimeConfigs()
-	name := "apiintegration-apply"
+	name := "apiintegration-apply" + runSuffix
 	ensureGone(t,
 		func(ctx context.Context) error { _, err := api.Get(ctx, name, metav1.GetOptions{}); return err },
 		func(ctx context.Context) error { return api.Delete(ctx, name, metav1.DeleteOptions{}) })

@@ -63,6 +63,9 @@ func checkRejected(t *testing.T, dyn dynamic.Interface, resources map[string]crd
 	objNS := ""
 	if r.namespaced {
 		objNS = ns
+	} else {
+		name += runSuffix
+		m.obj.SetName(name)
 	}
 	client := dyn.Resource(r.gvr).Namespace(objNS)
 	m.obj.SetNamespace(objNS)
@@ -78,10 +81,11 @@ func checkRejected(t *testing.T, dyn dynamic.Interface, resources map[string]crd
 	var err error
 	if m.updateOf != "" {
 		base := readManifest(t, m.updateOf)
-		if base.obj.GetKind() != kind || base.obj.GetName() != name {
+		if base.obj.GetKind() != kind || base.obj.GetName() != strings.TrimSuffix(name, runSuffix) {
 			t.Fatalf("update-of %s is %s/%s, want %s/%s", m.updateOf, base.obj.GetKind(), base.obj.GetName(), kind, name)
 		}
 		base.obj.SetNamespace(objNS)
+		base.obj.SetName(name)
 		created, cerr := client.Create(ctx, base.obj, metav1.CreateOptions{})
 		if cerr != nil {
 			t.Fatalf("create the update-of base %s: %v", m.updateOf, cerr)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"reflect"
 	"testing"
@@ -29,6 +30,10 @@ func TestMain(m *testing.M) {
 	env.Main(m)
 }
 
+// runSuffix makes cluster-scoped names unique to this test binary, so a run against a shared
+// KUBECONFIG cluster never touches, or deletes, anybody else's objects of the same name.
+var runSuffix = fmt.Sprintf("-it%05d", rand.IntN(100000))
+
 // restConfig returns the control plane's config, or skips t when none was started.
 func restConfig(t *testing.T) *rest.Config {
 	t.Helper()
@@ -52,8 +57,8 @@ func eventually(t *testing.T, timeout time.Duration, cond func(ctx context.Conte
 	}
 }
 
-// ensureGone deletes a leftover object (a cluster-scoped one from an aborted run against a
-// KUBECONFIG cluster) and waits until it no longer exists.
+// ensureGone deletes an object left by an earlier step of this run (samples of a kind share names)
+// and waits until it no longer exists.
 func ensureGone(t *testing.T, get func(ctx context.Context) error, del func(ctx context.Context) error) {
 	t.Helper()
 	ctx := context.Background()

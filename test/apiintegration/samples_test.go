@@ -132,6 +132,8 @@ func checkSamples(t *testing.T, cfg *rest.Config, ns string, files []string, asW
 		if api.namespaced {
 			objNS = ns
 		} else {
+			name += runSuffix
+			m.obj.SetName(name)
 			ensureGone(t,
 				func(ctx context.Context) error { _, err := api.get(ctx, "", name); return err },
 				func(ctx context.Context) error { return api.delete(ctx, "", name) })
