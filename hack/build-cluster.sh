@@ -108,6 +108,13 @@ build_kwok() {
   log "kwok built in $((SECONDS - t0)) s"
 }
 
+# Parallel test binaries may all call this on a cold machine: one builds, the others wait.
+exec 9>"${ROOT}/.lock"
+if ! flock -n 9; then
+  log "another build of these binaries is running; waiting for it"
+  flock 9
+fi
+
 t_start=$SECONDS
 build_etcd
 build_kwok
