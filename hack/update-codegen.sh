@@ -24,7 +24,7 @@ fi
 
 # kube_codegen.sh `go install`s the generators into GOBIN. Keep them in a versioned cache outside
 # the repository so they never mix with anyone's GOPATH/bin and survive between runs.
-export GOBIN="${AIMLITE_CODEGEN_BIN:-${XDG_CACHE_HOME:-${HOME}/.cache}/aimlite/code-generator-${CODEGEN_VERSION}/bin}"
+export GOBIN="${AIMLITE_CODEGEN_BIN:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/aimlite/code-generator-${CODEGEN_VERSION}/bin}"
 mkdir -p "${GOBIN}"
 
 # shellcheck source=/dev/null
