@@ -51,9 +51,12 @@
 //
 // # Run, in order
 //
+// Run receives the object (typically from a lister) and never modifies it; it does not GET it, handle
+// deletion or manage finalizers: the controller does that before calling Run.
+//
 //  1. Paused objects (Pipeline.PauseAnnotation = "true") return immediately: no phase runs.
 //  2. Prepare, FetchRemoteState, ComposeState, PlanResources (always all of them).
-//  3. The state engine: DependenciesReachable (lazily created, never removed), component conditions
+//  3. The state engine: DependenciesReachable=False on infrastructure errors, component conditions
 //     `<Component>Ready` (with the grace period), AuthValid and ConfigValid (lazily created), DecorateStatus,
 //     pruning of `*Ready` conditions of components no longer reported, then the Ready rollup and the root
 //     status (worst of Failed < NotAvailable < Degraded < Pending < Starting < Progressing < Ready < Running,
@@ -61,7 +64,9 @@
 //     lets a kind say Starting/Running).
 //  4. If allowed: deletes, then owned applies, then unowned applies (server-side apply, one field manager,
 //     deterministic order, applies that would change nothing are not sent). A failure sets
-//     DependenciesReachable=False "Failed to apply|delete resources: <err>".
+//     DependenciesReachable=False "Failed to apply|delete resources: <err>"; a False DependenciesReachable
+//     returns to True only once there are no infrastructure errors and the phase succeeded (or was not
+//     needed), so a failing apply does not flap it. Parent conditions are created lazily and never removed.
 //  5. status.conditions and status.observedGeneration; events and klog lines per condition configuration.
 //  6. UpdateStatus, only if the status changed semantically.
 //

@@ -121,10 +121,14 @@ func flipParent(cm *ConditionManager, t string, bad bool, badReason, badMsg, okR
 	}
 }
 
-// setParents writes DependenciesReachable (which must precede the grace check), then the components, then
-// AuthValid and ConfigValid, in the reference's order.
+// setParentsAndComponents writes DependenciesReachable=False on infra errors (before the grace check, which
+// reads its lastTransitionTime), then the components, then AuthValid and ConfigValid, in the reference's order.
 func setParentsAndComponents(cm *ConditionManager, health []ComponentHealth, f flags, now time.Time, grace time.Duration) {
-	flipParent(cm, ConditionDependenciesReachable, f.infra, ReasonInfrastructureError, msgCannotReach, ReasonReachable, msgReachable)
+	// Only the False side here: flipping back to True waits for the apply phase (reachableAfterApply), so a
+	// failing apply does not make the condition flap True/False on every retry.
+	if f.infra {
+		cm.MarkFalse(ConditionDependenciesReachable, ReasonInfrastructureError, msgCannotReach, AsError())
+	}
 
 	inGrace := false
 	if dr := cm.Get(ConditionDependenciesReachable); f.infra && dr != nil && dr.Status == metav1.ConditionFalse {
@@ -161,6 +165,16 @@ func setParentsAndComponents(cm *ConditionManager, health []ComponentHealth, f f
 		cm.MarkFalse(ConditionConfigValid, ReasonReferenceNotFound, msgRefNotFound, AsError())
 	default:
 		flipParent(cm, ConditionConfigValid, false, "", "", ReasonConfigurationValid, msgConfigValid)
+	}
+}
+
+// reachableAfterApply settles DependenciesReachable once the delete/apply phase is over.
+func reachableAfterApply(cm *ConditionManager, f flags, phaseErr error) {
+	switch {
+	case phaseErr != nil:
+		cm.MarkFalse(ConditionDependenciesReachable, ReasonInfrastructureError, phaseErr.Error(), AsError())
+	case !f.infra:
+		flipParent(cm, ConditionDependenciesReachable, false, "", "", ReasonReachable, msgReachable)
 	}
 }
 

@@ -12,7 +12,8 @@ import (
 
 // Recorder is the part of client-go's record.EventRecorder the engine needs, so a record.EventRecorder from
 // record.NewBroadcaster (or record.NewFakeRecorder in tests) can be passed directly. For the newer
-// events.k8s.io API use FromEventsRecorder.
+// events.k8s.io API use FromEventsRecorder. The recorder's scheme must know the reconciled kind, since
+// typed objects from a lister carry no apiVersion/kind.
 type Recorder interface {
 	Eventf(object runtime.Object, eventtype, reason, messageFmt string, args ...interface{})
 }

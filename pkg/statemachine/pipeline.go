@@ -63,7 +63,9 @@ type DomainReconciler[T, F, Obs any] interface {
 }
 
 // StatusDecorator runs after the component and parent conditions are set and before the Ready rollup, so
-// `*Ready` conditions it sets are rolled up. It may set domain status fields on status.
+// `*Ready` conditions it sets are rolled up. It may set domain status fields on status; conditions go
+// through cm only (the engine writes status.conditions from cm afterwards). A `*Ready` condition that is not
+// set again in a later reconcile is removed, like a component that is no longer reported.
 type StatusDecorator[S, Obs any] interface {
 	DecorateStatus(status S, cm *ConditionManager, obs Obs)
 }
@@ -236,7 +238,9 @@ func (p *Pipeline[T, S, F, Obs]) Run(ctx context.Context, in T) (Result, error) 
 	}
 
 	phaseErr := p.applyPlan(ctx, obj, plan, d)
-	if phaseErr != nil {
+	if !isManual {
+		reachableAfterApply(cm, f, phaseErr)
+	} else if phaseErr != nil {
 		cm.MarkFalse(ConditionDependenciesReachable, ReasonInfrastructureError, phaseErr.Error(), AsError())
 	}
 	st.SetConditions(cm.Conditions())

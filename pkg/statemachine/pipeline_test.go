@@ -9,6 +9,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -533,3 +534,57 @@ func TestDefaultLookupUsesLiveGet(t *testing.T) {
 }
 
 var _ = fake.NewClientset
+
+func TestDependenciesReachableDoesNotFlapWhileApplyFails(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv()
+	failing := true
+	e.dyn.PrependReactor("patch", "configmaps", func(k8stesting.Action) (bool, runtime.Object, error) {
+		if failing {
+			return true, nil, apierrors.NewInternalError(errors.New("etcd"))
+		}
+		return false, nil, nil
+	})
+	p := e.pipeline(&funcReconciler{plan: cmPlan})
+	_, _ = p.Run(ctx, newWidget())
+	first := cond(e.store.last(t).Status.Conditions, "DependenciesReachable")
+	e.clock.Step(time.Minute)
+	_, err := p.Run(ctx, e.store.last(t))
+	second := cond(e.store.last(t).Status.Conditions, "DependenciesReachable")
+	if err == nil || second.Status != "False" || second.LastTransitionTime != first.LastTransitionTime {
+		t.Fatalf("retry: err=%v first=%+v second=%+v", err, first, second)
+	}
+	failing = false
+	e.clock.Step(time.Minute)
+	if _, err := p.Run(ctx, e.store.last(t)); err != nil {
+		t.Fatal(err)
+	}
+	if dr := cond(e.store.last(t).Status.Conditions, "DependenciesReachable"); dr.Status != "True" || dr.Reason != "Reachable" {
+		t.Fatalf("after recovery %+v", dr)
+	}
+}
+
+func TestUnstructuredStatus(t *testing.T) {
+	u := &unstructured.Unstructured{Object: map[string]any{}}
+	s := UnstructuredStatus(u)
+	if s.GetConditions() != nil || s.GetStatus() != "" || s.GetObservedGeneration() != 0 {
+		t.Fatal("empty object")
+	}
+	want := []metav1.Condition{{Type: "Ready", Status: "True", Reason: "R", Message: "m", ObservedGeneration: 2, LastTransitionTime: metav1.NewTime(t0)}}
+	s.SetConditions(want)
+	s.SetStatus("Ready")
+	s.SetObservedGeneration(2)
+	got := UnstructuredStatus(u)
+	if c := got.GetConditions(); !equality.Semantic.DeepEqual(c, want) || got.GetStatus() != "Ready" || got.GetObservedGeneration() != 2 {
+		t.Fatalf("round trip: %+v", u.Object)
+	}
+	// Malformed entries are skipped; an empty list removes the field.
+	_ = unstructured.SetNestedSlice(u.Object, []any{"junk", map[string]any{"type": "A", "status": "True"}}, "status", "conditions")
+	if c := s.GetConditions(); len(c) != 1 || c[0].Type != "A" {
+		t.Fatalf("malformed: %+v", c)
+	}
+	s.SetConditions(nil)
+	if _, found, _ := unstructured.NestedFieldNoCopy(u.Object, "status", "conditions"); found {
+		t.Fatal("empty conditions kept")
+	}
+}

@@ -29,6 +29,10 @@ func (s unstructuredStatus) GetConditions() []metav1.Condition {
 }
 
 func (s unstructuredStatus) SetConditions(cs []metav1.Condition) {
+	if len(cs) == 0 {
+		unstructured.RemoveNestedField(s.u.Object, "status", "conditions")
+		return
+	}
 	raw := make([]any, 0, len(cs))
 	for i := range cs {
 		m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&cs[i])
