@@ -73,3 +73,109 @@ func TestServiceByModelNameRuns(t *testing.T) {
 		t.Fatal("the InferenceService does not mount the cache PVC")
 	}
 }
+
+// A service by image creates (without owner) the AIMModel for that image.
+func TestServiceByImageCreatesModel(t *testing.T) {
+	startOperator(t)
+	ns := env.Namespace(t)
+	image := "ghcr.io/silogen/aim-meta-llama-llama-3-1-8b-instruct:0.8.5"
+	createService(t, ns, &aimv1.AIMService{ObjectMeta: metav1.ObjectMeta{Name: "by-image"},
+		Spec: aimv1.AIMServiceSpec{Model: aimv1.AIMServiceModel{Image: image}}})
+	c := aimClient(t)
+	var m *aimv1.AIMModel
+	eventually(t, 30*time.Second, "auto-created model", func() error {
+		var err error
+		m, err = c.AimV1alpha1().AIMModels(ns).Get(bg, "aim-meta-llama-llama-3-1-8b-instruct-0-8-5-8859fc08", metav1.GetOptions{})
+		return err
+	})
+	if m.Spec.Image != image || m.Labels["aim.eai.amd.com/origin"] != "auto-generated" || len(m.OwnerReferences) != 0 {
+		t.Fatalf("model %+v labels %v owners %v", m.Spec, m.Labels, m.OwnerReferences)
+	}
+	// The model exists but is not Ready (no model controller runs here): the service waits.
+	s := waitServiceStatus(t, ns, "by-image", "Pending", "ModelReady", "ModelNotReady", 30*time.Second)
+	if s.Status.ResolvedModel != nil {
+		t.Fatalf("resolvedModel set before the model is Ready: %+v", s.Status.ResolvedModel)
+	}
+	// A second service with the same image reuses the model instead of creating another.
+	createService(t, ns, &aimv1.AIMService{ObjectMeta: metav1.ObjectMeta{Name: "by-image-2"},
+		Spec: aimv1.AIMServiceSpec{Model: aimv1.AIMServiceModel{Image: image}}})
+	waitServiceStatus(t, ns, "by-image-2", "Pending", "ModelReady", "ModelNotReady", 30*time.Second)
+	l, _ := c.AimV1alpha1().AIMModels(ns).List(bg, metav1.ListOptions{})
+	if len(l.Items) != 1 {
+		t.Fatalf("%d models, want 1", len(l.Items))
+	}
+}
+
+// Missing references fail with ConfigValid=False and the reference's reasons.
+func TestMissingModelAndTemplateFail(t *testing.T) {
+	startOperator(t)
+	ns := env.Namespace(t)
+	createService(t, ns, &aimv1.AIMService{ObjectMeta: metav1.ObjectMeta{Name: "no-model"},
+		Spec: aimv1.AIMServiceSpec{Model: aimv1.AIMServiceModel{Name: "absent"}}})
+	s := waitServiceStatus(t, ns, "no-model", "Failed", "ModelReady", "ModelNotFound", 30*time.Second)
+	if c := cond(s.Status.Conditions, "ConfigValid"); c == nil || c.Status != "False" || c.Reason != "ReferenceNotFound" {
+		t.Fatalf("ConfigValid %+v", c)
+	}
+
+	paintModel(t, ns, "llama", "ghcr.io/example/llama:1.0", "Ready")
+	createService(t, ns, &aimv1.AIMService{ObjectMeta: metav1.ObjectMeta{Name: "no-template"},
+		Spec: aimv1.AIMServiceSpec{Model: aimv1.AIMServiceModel{Name: "llama"}, Template: &aimv1.AIMServiceTemplateConfig{Name: "absent-tpl"}}})
+	s = waitServiceStatus(t, ns, "no-template", "Failed", "TemplateReady", "TemplateNotFound", 30*time.Second)
+	if c := cond(s.Status.Conditions, "TemplateReady"); c.Message != `template "absent-tpl" not found` {
+		t.Fatalf("TemplateReady message %q", c.Message)
+	}
+	// Auto-selection with a Ready model and no template at all is a missing reference too.
+	createService(t, ns, &aimv1.AIMService{ObjectMeta: metav1.ObjectMeta{Name: "auto-none"},
+		Spec: aimv1.AIMServiceSpec{Model: aimv1.AIMServiceModel{Name: "llama"}}})
+	waitServiceStatus(t, ns, "auto-none", "Failed", "TemplateReady", "TemplateNotFound", 30*time.Second)
+}
+
+// Two equally ranked templates are reported as an ambiguous selection naming both.
+func TestAmbiguousTemplateSelection(t *testing.T) {
+	startOperator(t)
+	ns := env.Namespace(t)
+	paintModel(t, ns, "llama", "ghcr.io/example/llama:1.0", "Ready")
+	paintTemplate(t, ns, "tpl-a", "llama", "Ready", "fp8")
+	paintTemplate(t, ns, "tpl-b", "llama", "Ready", "fp8")
+	createService(t, ns, &aimv1.AIMService{ObjectMeta: metav1.ObjectMeta{Name: "tie"},
+		Spec: aimv1.AIMServiceSpec{Model: aimv1.AIMServiceModel{Name: "llama"}}})
+	s := waitServiceStatus(t, ns, "tie", "Failed", "TemplateReady", "TemplateSelectionAmbiguous", 30*time.Second)
+	msg := cond(s.Status.Conditions, "TemplateReady").Message
+	if !contains(msg, "tpl-a") || !contains(msg, "tpl-b") {
+		t.Fatalf("message lacks candidates: %q", msg)
+	}
+	if c := cond(s.Status.Conditions, "ConfigValid"); c == nil || c.Reason != "InvalidSpec" {
+		t.Fatalf("ConfigValid %+v", c)
+	}
+}
+
+func contains(s, sub string) bool { return len(sub) == 0 || (len(s) >= len(sub) && indexOf(s, sub) >= 0) }
+
+func indexOf(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return i
+		}
+	}
+	return -1
+}
+
+// A paused dependency with a hand-set status drives the service: Pending while the model
+// progresses, Failed when it fails, Running path resumes when it is Ready.
+func TestPausedDependencyDrivesStatus(t *testing.T) {
+	startOperator(t)
+	ns := env.Namespace(t)
+	m := paintModel(t, ns, "llama", "ghcr.io/example/llama:1.0", "Progressing")
+	paintTemplate(t, ns, "tpl", "llama", "Ready", "fp8")
+	createService(t, ns, &aimv1.AIMService{ObjectMeta: metav1.ObjectMeta{Name: "dep"},
+		Spec: aimv1.AIMServiceSpec{Model: aimv1.AIMServiceModel{Name: "llama"}}})
+	waitServiceStatus(t, ns, "dep", "Pending", "ModelReady", "ModelNotReady", 30*time.Second)
+	m = setModelStatus(t, m, "Failed")
+	s := waitServiceStatus(t, ns, "dep", "Failed", "ModelReady", "ModelNotReady", 30*time.Second)
+	if c := cond(s.Status.Conditions, "ModelReady"); c.Message != "AIMModel llama is in failed state" {
+		t.Fatalf("ModelReady message %q", c.Message)
+	}
+	setModelStatus(t, m, "Ready")
+	// The template has no model sources, so no cache is needed: the ISVC is created next.
+	waitServiceStatus(t, ns, "dep", "Starting", "InferenceServiceReady", "CreatingRuntime", 30*time.Second)
+}
