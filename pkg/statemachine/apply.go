@@ -263,6 +263,19 @@ func (a *Applier) apply(ctx context.Context, it item, force bool) error {
 	return nil
 }
 
+// absent reports whether the object is known not to exist. A NotFound from a custom Lookup (a cache that
+// may lag, or may not watch this kind at all) is confirmed with a live GET before a delete is skipped.
+func (a *Applier) absent(ctx context.Context, gvr schema.GroupVersionResource, ns, name string) bool {
+	if _, err := a.liveVersion(ctx, gvr, ns, name); !apierrors.IsNotFound(err) {
+		return false
+	}
+	if a.Lookup == nil {
+		return true
+	}
+	_, err := a.client.Resource(gvr).Namespace(ns).Get(ctx, name, metav1.GetOptions{})
+	return apierrors.IsNotFound(err)
+}
+
 // ApplyAll applies objs in a deterministic order, stopping at the first error. With an owner, each object
 // gets a controller reference and conflicts are forced; decorate (optional) runs on each object first.
 func (a *Applier) ApplyAll(ctx context.Context, objs []any, owner metav1.Object, ownerGVK schema.GroupVersionKind, decorate func(*unstructured.Unstructured)) error {
@@ -299,7 +312,7 @@ func (a *Applier) DeleteAll(ctx context.Context, objs []any) error {
 		a.mu.Lock()
 		delete(a.cache, key(it.gvr, ns, name))
 		a.mu.Unlock()
-		if _, err := a.liveVersion(ctx, it.gvr, ns, name); apierrors.IsNotFound(err) {
+		if a.absent(ctx, it.gvr, ns, name) {
 			a.note(it.gvr, "delete-skipped", &a.stats.deleteSkipped)
 			continue
 		}

@@ -588,3 +588,27 @@ func TestUnstructuredStatus(t *testing.T) {
 		t.Fatal("empty conditions kept")
 	}
 }
+
+func TestDeleteConfirmsCacheMiss(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "old", Namespace: "ns"}})
+	// A cache that does not watch ConfigMaps answers NotFound for everything.
+	e.applier.Lookup = func(_ context.Context, gvr schema.GroupVersionResource, _, name string) (string, error) {
+		return "", apierrors.NewNotFound(gvr.GroupResource(), name)
+	}
+	r := &funcReconciler{plan: func(*widget) PlanResult {
+		var p PlanResult
+		p.Delete(corev1ac.ConfigMap("old", "ns"))
+		p.Delete(corev1ac.ConfigMap("gone", "ns"))
+		return p
+	}}
+	if _, err := e.pipeline(r).Run(ctx, newWidget()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.cs.CoreV1().ConfigMaps("ns").Get(ctx, "old", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Fatal("a cache miss must not hide an existing object from deletion")
+	}
+	if s := e.applier.Stats(); s.Deleted != 1 || s.DeleteSkipped != 1 {
+		t.Fatalf("stats %+v", s)
+	}
+}
