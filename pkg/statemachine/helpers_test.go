@@ -111,7 +111,7 @@ func (s *statusStore) update(_ context.Context, w *widget) error {
 	return nil
 }
 
-func (s *statusStore) last(t *testing.T) *widget {
+func (s *statusStore) last(t testing.TB) *widget {
 	t.Helper()
 	if len(s.writes) == 0 {
 		t.Fatal("no status write")

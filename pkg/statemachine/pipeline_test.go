@@ -612,3 +612,52 @@ func TestDeleteConfirmsCacheMiss(t *testing.T) {
 		t.Fatalf("stats %+v", s)
 	}
 }
+
+func TestPlanGetters(t *testing.T) {
+	var p PlanResult
+	if !p.Empty() {
+		t.Fatal("zero plan must be empty")
+	}
+	p.Apply("a")
+	p.ApplyWithoutOwnerRef("b")
+	p.Delete("c")
+	if len(p.ToApply()) != 1 || p.ToApplyWithoutOwnerRef()[0] != "b" || p.ToDelete()[0] != "c" || p.Empty() {
+		t.Fatalf("plan %+v", p)
+	}
+}
+
+// BenchmarkRunSteadyState measures a reconcile that changes nothing: five components, two skipped applies,
+// no status write.
+func BenchmarkRunSteadyState(b *testing.B) {
+	e := newEnv()
+	r := &funcReconciler{
+		health: func() []ComponentHealth {
+			return []ComponentHealth{{Component: "A"}, {Component: "B"}, {Component: "C"}, {Component: "D", State: StateProgressing, Reason: "W"}, {Component: "E"}}
+		},
+		plan: func(w *widget) PlanResult {
+			var p PlanResult
+			p.Apply(corev1ac.ConfigMap("one", w.Namespace).WithData(map[string]string{"k": "v"}))
+			p.Apply(corev1ac.ConfigMap("two", w.Namespace).WithData(map[string]string{"k": "v"}))
+			return p
+		},
+	}
+	p := e.pipeline(r)
+	p.Recorder = nil
+	rvs := map[string]string{}
+	e.applier.Lookup = func(_ context.Context, _ schema.GroupVersionResource, _, name string) (string, error) {
+		return rvs[name], nil
+	}
+	ctx := context.Background()
+	_, _ = p.Run(ctx, newWidget())
+	w := e.store.last(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := p.Run(ctx, w); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if e.applier.Stats().Sent != 2 {
+		b.Fatalf("stats %+v", e.applier.Stats())
+	}
+}

@@ -192,6 +192,7 @@ func TestPodsBasicRows(t *testing.T) {
 	expect(t, pi.Health(ctx, []*corev1.Pod{pod(corev1.PodRunning, func(p *corev1.Pod) {
 		p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionFalse}}
 	})}), sm.StateStarting, "PodsStarting", "Pods are running, waiting for readiness", nil)
+	expect(t, pi.Health(ctx, []*corev1.Pod{pod(corev1.PodRunning)}), sm.StateStarting, "PodsStarting", "*", nil)
 	expect(t, pi.Health(ctx, []*corev1.Pod{pod(corev1.PodPending)}), sm.StatePending, "PodsPending", "Pods are pending", nil)
 	expect(t, pi.Health(ctx, []*corev1.Pod{pod(corev1.PodUnknown)}), sm.StateProgressing, "PodsProgressing", "Pods are progressing", nil)
 }
