@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"k8s.io/client-go/dynamic"
 )
 
@@ -122,7 +123,8 @@ func ToUnstructured(obj any, scheme *runtime.Scheme) (*unstructured.Unstructured
 			return nil, fmt.Errorf("marshal %T: %w", obj, err)
 		}
 		u = &unstructured.Unstructured{}
-		if err := json.Unmarshal(data, &u.Object); err != nil {
+		// utiljson keeps integers as int64 (encoding/json would make them float64 and lose precision).
+		if err := utiljson.Unmarshal(data, &u.Object); err != nil {
 			return nil, fmt.Errorf("%T is not a JSON object: %w", obj, err)
 		}
 		if u.Object == nil {

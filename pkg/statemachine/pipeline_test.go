@@ -661,3 +661,18 @@ func BenchmarkRunSteadyState(b *testing.B) {
 		b.Fatalf("stats %+v", e.applier.Stats())
 	}
 }
+
+func TestToUnstructuredKeepsIntegers(t *testing.T) {
+	big := int64(1<<62 + 1)
+	obj := map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "n"}, "spec": map[string]any{"big": big}, "status": map[string]any{"x": 1}}
+	u, err := ToUnstructured(obj, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok, _ := unstructured.NestedInt64(u.Object, "spec", "big"); !ok || v != big {
+		t.Fatalf("big = %v (%T)", u.Object["spec"], u.Object["spec"].(map[string]any)["big"])
+	}
+	if _, found := u.Object["status"]; found {
+		t.Fatal("status must never be applied")
+	}
+}
