@@ -90,9 +90,13 @@ func withEvent(l Level) Option {
 	}
 }
 
-// WithDebugLog logs at V(1) instead of V(0); WithErrorLog logs through logger.Error.
+// WithDebugLog logs at V(1), WithInfoLog at V(0); WithErrorLog logs through logger.Error.
 func WithDebugLog() Option { return func(o *Observability) { o.LogLevel, o.LogV = LevelInfo, 1 } }
+func WithInfoLog() Option  { return func(o *Observability) { o.LogLevel, o.LogV = LevelInfo, 0 } }
 func WithErrorLog() Option { return func(o *Observability) { o.LogLevel = LevelWarning } }
+
+// WithCriticalError is AsError, under the reference's other name.
+func WithCriticalError() Option { return AsError() }
 
 // WithEventReason / WithEventMessage override the event's reason or message (and log message).
 func WithEventReason(r string) Option  { return func(o *Observability) { o.Reason = r } }
@@ -210,6 +214,10 @@ type Transition struct {
 	Observability Observability
 	Changed       bool // new, or status or reason differs from the stored condition
 }
+
+// Transitions lists the conditions set this reconcile with their reporting config, so domain tests can
+// assert how a condition will be reported.
+func (cm *ConditionManager) Transitions() []Transition { return cm.toReport() }
 
 // toReport lists the conditions set this reconcile.
 func (cm *ConditionManager) toReport() []Transition {

@@ -81,6 +81,8 @@ func TestObservabilityModes(t *testing.T) {
 		{"WithWarningEvent", []Option{Silent(), WithWarningEvent()}, "True", "Warning Why m", "", "", ""},
 		{"WithNormalEvent", []Option{AsWarning(), WithNormalEvent()}, "True", "Normal Why m", "", "error", ""},
 		{"WithErrorLog", []Option{WithErrorLog()}, "True", "Normal Why m", "", "error", ""},
+		{"WithInfoLog", []Option{AsWarning(), WithInfoLog()}, "False", "Warning Why m", "", "info", ""},
+		{"WithCriticalError", []Option{WithCriticalError()}, "False", "Warning Why m", "Warning Why m", "error", "error"},
 		{"overrides", []Option{WithEventReason("Custom"), WithEventMessage("hello")}, "True", "Normal Custom hello", "", "info", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -207,6 +209,9 @@ func TestConditionManagerHelpers(t *testing.T) {
 	}
 	if NewConditionManager(nil, 0, nil).Conditions() != nil {
 		t.Fatal("empty manager must return nil")
+	}
+	if ts := cm.Transitions(); len(ts) != 1 || ts[0].Condition.Type != "B" || !ts[0].Changed {
+		t.Fatalf("transitions %+v", ts)
 	}
 	if DefaultObservability().EventMode != EmitOnTransition {
 		t.Fatal("default")
