@@ -67,8 +67,9 @@
 //     DependenciesReachable=False "Failed to apply|delete resources: <err>"; a False DependenciesReachable
 //     returns to True only once there are no infrastructure errors and the phase succeeded (or was not
 //     needed), so a failing apply does not flap it. Parent conditions are created lazily and never removed.
-//  5. status.conditions and status.observedGeneration; events and klog lines per condition configuration.
-//  6. UpdateStatus, only if the status changed semantically.
+//  5. status.conditions and status.observedGeneration.
+//  6. UpdateStatus, only if the status changed semantically; then events and klog lines per condition
+//     configuration (not after a failed write, so a retried reconcile does not report a transition twice).
 //
 // lastTransitionTime moves only when a condition's status changes; every condition the engine sets carries
 // the object's generation. A transient (infrastructure) error keeps a component's previous condition status

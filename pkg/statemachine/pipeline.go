@@ -245,7 +245,6 @@ func (p *Pipeline[T, S, F, Obs]) Run(ctx context.Context, in T) (Result, error) 
 	}
 	st.SetConditions(cm.Conditions())
 	st.SetObservedGeneration(obj.GetGeneration())
-	emit(logger, p.Recorder, obj, cm.toReport())
 
 	conflict := false
 	if p.statusChanged(in, obj) {
@@ -255,6 +254,10 @@ func (p *Pipeline[T, S, F, Obs]) Run(ctx context.Context, in T) (Result, error) 
 		} else if err != nil {
 			return Result{}, fmt.Errorf("status update failed: %w", err)
 		}
+	}
+	// Report only what was stored: after a conflict the requeued run reports the same transitions once.
+	if !conflict {
+		emit(logger, p.Recorder, obj, cm.toReport())
 	}
 
 	switch {

@@ -676,3 +676,18 @@ func TestToUnstructuredKeepsIntegers(t *testing.T) {
 		t.Fatal("status must never be applied")
 	}
 }
+
+func TestNoEventsWhenStatusWriteFails(t *testing.T) {
+	e := newEnv()
+	e.store.err = apierrors.NewConflict(schema.GroupResource{Resource: "widgets"}, "w", errors.New("rv"))
+	p := e.pipeline(&funcReconciler{health: func() []ComponentHealth { return []ComponentHealth{{Component: "A"}} }})
+	_, _ = p.Run(context.Background(), newWidget())
+	if evs := e.events(); len(evs) != 0 {
+		t.Fatalf("events after a conflicted write: %v", evs)
+	}
+	e.store.err = nil
+	_, _ = p.Run(context.Background(), newWidget())
+	if evs := e.events(); len(evs) != 2 {
+		t.Fatalf("events after the retry: %v", evs)
+	}
+}
