@@ -20,8 +20,11 @@ import (
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes/scheme"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
+	"k8s.io/client-go/tools/record"
 	"k8s.io/klog/v2"
 
 	"github.com/go-logr/logr"
@@ -255,5 +258,33 @@ func TestStatusConflictIsRetried(t *testing.T) {
 	}
 	if note, _, _ := unstructured.NestedString(route.Object, "status", "note"); note != "other-writer" {
 		t.Fatalf("other writer's field lost: %v", route.Object["status"])
+	}
+}
+
+func TestEventsReachTheAPI(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	b := record.NewBroadcaster()
+	defer b.Shutdown()
+	b.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: env.Client.CoreV1().Events("")})
+	f.pipeline.Recorder = b.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "statemachine-test"})
+
+	f.run(t, f.get(t))
+	f.run(t, f.get(t))
+	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		evs, err := env.Client.CoreV1().Events(f.ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return false, nil
+		}
+		for _, ev := range evs.Items {
+			if ev.Reason == "AllComponentsReady" && ev.Type == corev1.EventTypeNormal && ev.InvolvedObject.Kind == "HTTPRoute" &&
+				ev.Message == "All components are ready" && ev.Source.Component == "statemachine-test" {
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+	if err != nil {
+		t.Fatalf("no AllComponentsReady event: %v", err)
 	}
 }
