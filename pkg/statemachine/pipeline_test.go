@@ -3,6 +3,7 @@ package statemachine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/fake"
@@ -689,5 +691,28 @@ func TestNoEventsWhenStatusWriteFails(t *testing.T) {
 	_, _ = p.Run(context.Background(), newWidget())
 	if evs := e.events(); len(evs) != 2 {
 		t.Fatalf("events after the retry: %v", evs)
+	}
+}
+
+func TestConcurrentRuns(t *testing.T) {
+	e := newEnv()
+	p := e.pipeline(&funcReconciler{plan: cmPlan, health: func() []ComponentHealth { return []ComponentHealth{{Component: "A"}} }})
+	done := make(chan error)
+	for i := 0; i < 8; i++ {
+		go func(i int) {
+			w := newWidget()
+			w.Name = fmt.Sprintf("w%d", i)
+			w.UID = types.UID(w.Name)
+			_, err := p.Run(context.Background(), w)
+			done <- err
+		}(i)
+	}
+	for i := 0; i < 8; i++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s := e.applier.Stats(); s.Sent != 8 {
+		t.Fatalf("stats %+v", s)
 	}
 }
