@@ -232,7 +232,10 @@ func Start(ctx context.Context, o Options) (c *Cluster, err error) {
 		"--manage-nodes-with-annotation-selector="+kwokAnnotation+"=fake",
 		fmt.Sprintf("--server-address=127.0.0.1:%d", ports.Kwok), "--node-ip=127.0.0.1", fmt.Sprintf("--node-port=%d", ports.Kwok),
 		"--tls-cert-file="+p.ServingCert, "--tls-private-key-file="+p.ServingKey,
-		"--enable-crds=Logs", "--cidr=10.244.0.0/16")
+		"--enable-crds=Logs", "--cidr=10.244.0.0/16",
+		// Node leases are the heartbeat kcm's node-lifecycle controller trusts; without them nodes only
+		// get status patches about every 50 s, right at the edge of its grace period.
+		"--node-lease-duration-seconds=40")
 	if err != nil {
 		return c, err
 	}
