@@ -142,9 +142,17 @@ func (e *Env) start(ctx context.Context) error {
 	if e.stateDir, err = os.MkdirTemp("", "aimlite-testenv-"); err != nil {
 		return err
 	}
-	c, err := localcluster.Start(ctx, localcluster.Options{
-		BinDir: bin, StateDir: e.stateDir, CRDPaths: crds, Nodes: e.opts.Nodes,
-	})
+	var c *localcluster.Cluster
+	for attempt := 1; ; attempt++ {
+		c, err = localcluster.Start(ctx, localcluster.Options{
+			BinDir: bin, StateDir: e.stateDir, CRDPaths: crds, Nodes: e.opts.Nodes,
+		})
+		// Free ports are picked before the components bind them; a parallel test binary can win the race.
+		if err == nil || attempt == 3 || !strings.Contains(err.Error(), "address already in use") {
+			break
+		}
+		fmt.Fprintf(os.Stderr, "testenv: port taken during start, retrying\n")
+	}
 	if err != nil {
 		return err
 	}
