@@ -40,7 +40,8 @@
 //		Applier:  statemachine.NewApplier(dynamicClient, statemachine.MapperResolver(mapper), "foo-controller"),
 //		Recorder: recorder,
 //	}
-//	result, err := p.Run(ctx, foo) // from the workqueue worker; foo may come straight from a lister
+//	if err := p.Validate(); err != nil { ... }  // at registration: wiring mistakes fail fast
+//	result, err := p.Run(ctx, foo)               // from the workqueue worker; foo may come from a lister
 //
 // Status modes: an observation implementing HealthProvider (GetComponentHealth()) or ContextHealthProvider
 // (GetComponentHealth(ctx, kubernetes.Interface), which requires Pipeline.Clientset) gets fully automatic

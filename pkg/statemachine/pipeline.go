@@ -148,6 +148,34 @@ func (p *Pipeline[T, S, F, Obs]) validate() error {
 	return nil
 }
 
+// Validate reports wiring mistakes that Run would otherwise only hit on its first reconcile: missing
+// required fields, a status type without Status and no Fields, an observation type that reports no health
+// while the reconciler has no SetStatus, and a ContextHealthProvider without a Clientset. Call it when
+// registering the controller.
+func (p *Pipeline[T, S, F, Obs]) Validate() error {
+	if err := p.validate(); err != nil {
+		return err
+	}
+	var zeroS S
+	if _, ok := any(zeroS).(Status); !ok && p.Fields == nil {
+		return fmt.Errorf("%w: %T does not implement Status and Pipeline.Fields is nil", ErrProgramming, zeroS)
+	}
+	var zeroObs Obs
+	_, manual := any(p.Reconciler).(ManualStatus[S, Obs])
+	switch any(zeroObs).(type) {
+	case ContextHealthProvider:
+		if p.Clientset == nil {
+			return fmt.Errorf("%w: %T needs Pipeline.Clientset", ErrProgramming, zeroObs)
+		}
+	case HealthProvider:
+	default:
+		if !manual {
+			return fmt.Errorf("%w: %T implements no GetComponentHealth and the reconciler no SetStatus", ErrProgramming, zeroObs)
+		}
+	}
+	return nil
+}
+
 func (p *Pipeline[T, S, F, Obs]) clock() clock.PassiveClock {
 	if p.Clock == nil {
 		return clock.RealClock{}

@@ -716,3 +716,37 @@ func TestConcurrentRuns(t *testing.T) {
 		t.Fatalf("stats %+v", s)
 	}
 }
+
+func TestValidate(t *testing.T) {
+	e := newEnv()
+	if err := e.pipeline(&funcReconciler{}).Validate(); err != nil {
+		t.Fatalf("valid pipeline: %v", err)
+	}
+	bad := e.pipeline(&funcReconciler{})
+	bad.UpdateStatus = nil
+	if err := bad.Validate(); !errors.Is(err, ErrProgramming) {
+		t.Fatalf("missing UpdateStatus: %v", err)
+	}
+	type noStatus struct{}
+	p2 := &Pipeline[*widget, *noStatus, []ComponentHealth, healthObs]{Reconciler: &funcReconciler{}, StatusOf: func(*widget) *noStatus { return nil }, UpdateStatus: e.store.update}
+	if err := p2.Validate(); !errors.Is(err, ErrProgramming) {
+		t.Fatalf("no Status: %v", err)
+	}
+	var seen kubernetes.Interface
+	p3 := &Pipeline[*widget, *widgetStatus, int, ctxObs]{Reconciler: ctxReconciler{&seen}, StatusOf: func(w *widget) *widgetStatus { return &w.Status }, UpdateStatus: e.store.update}
+	if err := p3.Validate(); !errors.Is(err, ErrProgramming) {
+		t.Fatalf("no clientset: %v", err)
+	}
+	p3.Clientset = e.cs
+	if err := p3.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	p4 := &Pipeline[*widget, *widgetStatus, struct{}, bareObs]{Reconciler: bareReconciler{}, StatusOf: func(w *widget) *widgetStatus { return &w.Status }, UpdateStatus: e.store.update}
+	if err := p4.Validate(); !errors.Is(err, ErrProgramming) {
+		t.Fatalf("no health: %v", err)
+	}
+	p4.Reconciler = bareManual{}
+	if err := p4.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
