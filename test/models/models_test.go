@@ -264,7 +264,12 @@ func TestDiscoveryConcurrencyCap(t *testing.T) {
 	// Let earlier tests' Jobs finish so the peak belongs to this test.
 	eventually(t, 60*time.Second, "no running discovery jobs", func() (bool, string) {
 		n := op.tpl.Limiter.Running()
-		return n == 0, fmt.Sprintf("%d running", n)
+		jobs, _ := op.kube.BatchV1().Jobs("").List(bg, metav1.ListOptions{LabelSelector: "app.kubernetes.io/name=aim-discovery"})
+		var names []string
+		for _, j := range jobs.Items {
+			names = append(names, fmt.Sprintf("%s/%s%v", j.Namespace, j.Name, j.Status.Conditions))
+		}
+		return n == 0, fmt.Sprintf("%d running; jobs %v", n, names)
 	})
 	op.maxRunning.Store(0)
 	const n = 30

@@ -42,17 +42,7 @@ func (l *Limiter) TryAcquire(key string) bool {
 	if l.reserved == nil {
 		l.reserved = map[string]time.Time{}
 	}
-	jobs := l.Jobs()
-	ttl := l.TTL
-	if ttl <= 0 {
-		ttl = DefaultReservationTTL
-	}
-	now := l.now()
-	for k, at := range l.reserved {
-		if _, seen := jobs[k]; seen || now.Sub(at) > ttl {
-			delete(l.reserved, k) // the cache counts it now, or it was never created
-		}
-	}
+	jobs := l.prune()
 	if _, ok := l.reserved[key]; ok {
 		return true
 	}
@@ -65,8 +55,25 @@ func (l *Limiter) TryAcquire(key string) bool {
 	if running >= l.Cap {
 		return false
 	}
-	l.reserved[key] = now
+	l.reserved[key] = l.now()
 	return true
+}
+
+// prune drops reservations whose Job is in the cache (it counts there now) or that expired (the Job was
+// never created); it returns the cached Jobs. Call with mu held.
+func (l *Limiter) prune() map[string]bool {
+	jobs := l.Jobs()
+	ttl := l.TTL
+	if ttl <= 0 {
+		ttl = DefaultReservationTTL
+	}
+	now := l.now()
+	for k, at := range l.reserved {
+		if _, seen := jobs[k]; seen || now.Sub(at) > ttl {
+			delete(l.reserved, k)
+		}
+	}
+	return jobs
 }
 
 // Release drops key's reservation (its Job will not be created after all).
@@ -80,8 +87,9 @@ func (l *Limiter) Release(key string) {
 func (l *Limiter) Running() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	jobs := l.prune()
 	n := len(l.reserved)
-	for _, active := range l.Jobs() {
+	for _, active := range jobs {
 		if active {
 			n++
 		}
