@@ -31,7 +31,8 @@ type Options struct {
 	RateLimiter workqueue.TypedRateLimiter[Key]
 	// Clock drives delayed re-adds and durations; nil means the real clock.
 	Clock clock.WithTicker
-	// Metrics receives one call per reconcile; nil records nothing.
+	// Metrics receives one call per reconcile; nil means the Manager's observer
+	// (Manager.SetReconcileObserver), else nothing.
 	Metrics metrics.ReconcileObserver
 	// ErrorCategory labels reconcile errors in metrics; nil means DefaultErrorCategory.
 	ErrorCategory func(error) string
@@ -53,6 +54,7 @@ type Controller struct {
 	clock        clock.WithTicker
 	workers      int
 	metrics      metrics.ReconcileObserver
+	ownMetrics   bool
 	category     func(error) string
 	drainTimeout time.Duration
 
@@ -82,6 +84,7 @@ func New(o Options) (*Controller, error) {
 	if o.Clock == nil {
 		o.Clock = clock.RealClock{}
 	}
+	explicitMetrics := o.Metrics != nil
 	if o.Metrics == nil {
 		o.Metrics = metrics.Noop{}
 	}
@@ -98,6 +101,7 @@ func New(o Options) (*Controller, error) {
 		clock:        o.Clock,
 		workers:      o.Queue.Workers,
 		metrics:      o.Metrics,
+		ownMetrics:   explicitMetrics,
 		category:     o.ErrorCategory,
 		drainTimeout: o.DrainTimeout,
 	}, nil

@@ -7,6 +7,8 @@ import (
 
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
+
+	"github.com/aimlite/aimlite/pkg/controller/metrics"
 )
 
 // InformerFactory is what every shared informer factory (client-go's typed,
@@ -25,7 +27,16 @@ type Manager struct {
 	informers   []cache.SharedIndexInformer
 	optional    []*OptionalKind
 	runnables   []func(context.Context)
+	observer    metrics.ReconcileObserver
 	started     bool
+}
+
+// SetReconcileObserver sets the metrics observer of every controller that was
+// created without Options.Metrics. Call before Run.
+func (m *Manager) SetReconcileObserver(o metrics.ReconcileObserver) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.observer = o
 }
 
 // NewManager returns an empty manager.
@@ -109,6 +120,11 @@ func (m *Manager) Run(ctx context.Context) error {
 	m.started = true
 	factories, informers := m.factories, m.informers
 	optional, runnables, controllers := m.optional, m.runnables, m.controllers
+	for _, c := range controllers {
+		if !c.ownMetrics && m.observer != nil {
+			c.metrics = m.observer
+		}
+	}
 	m.mu.Unlock()
 
 	logger := klog.FromContext(ctx)

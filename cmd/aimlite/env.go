@@ -1,0 +1,172 @@
+package main
+
+import (
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/dynamic"
+	kubeinformers "k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/aimlite/aimlite/pkg/aim/constants"
+	"github.com/aimlite/aimlite/pkg/controller"
+	"github.com/aimlite/aimlite/pkg/controller/metrics"
+	"github.com/aimlite/aimlite/pkg/generated/clientset/versioned"
+	aiminformers "github.com/aimlite/aimlite/pkg/generated/informers/externalversions"
+)
+
+// Optional foreign kinds: the operator runs without their CRDs and starts
+// watching them once they are installed.
+var (
+	inferenceServiceGVR = schema.GroupVersionResource{Group: "serving.kserve.io", Version: "v1beta1", Resource: "inferenceservices"}
+	httpRouteGVR        = schema.GroupVersionResource{Group: "gateway.networking.k8s.io", Version: "v1", Resource: "httproutes"}
+	crdGVR              = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
+)
+
+// env is everything registerControllers may wire controllers onto. All
+// informer factories in it are already registered with Manager.
+type env struct {
+	Manager *controller.Manager
+	Config  *rest.Config // JSON; QPS/Burst from flags
+
+	Kube     kubernetes.Interface // protobuf, built-in kinds
+	Client   versioned.Interface  // AIM kinds
+	Dynamic  dynamic.Interface
+	Metadata metadata.Interface
+
+	// AIMInformers caches the AIM kinds (watched namespace; managedFields of
+	// other managers stripped).
+	AIMInformers aiminformers.SharedInformerFactory
+	// ChildInformers caches built-in kinds the operator creates (Jobs, PVCs,
+	// RoleBindings, ...), selected by our app.kubernetes.io/managed-by values.
+	ChildInformers kubeinformers.SharedInformerFactory
+
+	// ISVCKind and RouteKind are the optional KServe InferenceService and
+	// Gateway API HTTPRoute kinds (our objects only).
+	ISVCKind, RouteKind *controller.OptionalKind
+
+	Queue   controller.QueueOptions
+	Metrics *metrics.Prometheus // also an ApplyCounter for the apply engine
+
+	WatchNamespace  string // "" = all
+	SystemNamespace string
+	// Transform is the cache transform used everywhere: keeps our field
+	// managers' managedFields entries only, drops last-applied annotations.
+	Transform cache.TransformFunc
+	// ManagedBySelector selects every object the operator labels as managed.
+	ManagedBySelector string
+
+	kubeFactories map[string]kubeinformers.SharedInformerFactory
+}
+
+// managedByValues are the app.kubernetes.io/managed-by values our objects carry
+// (catalogue §3.2: one per controller, plus the values pre-set by builders).
+func managedByValues() []string {
+	vals := []string{constants.ManagedByDiscovery, constants.ManagedByEngine}
+	for _, c := range []string{
+		constants.ControllerModel, constants.ControllerClusterModel,
+		constants.ControllerServiceTemplate, constants.ControllerClusterServiceTemplate,
+		constants.ControllerTemplateCache, constants.ControllerArtifact,
+		constants.ControllerService, constants.ControllerClusterModelSource,
+	} {
+		vals = append(vals, constants.FieldManager(c))
+	}
+	return vals
+}
+
+func newEnv(cfg *rest.Config, o options, prom *metrics.Prometheus) (*env, error) {
+	kube, err := kubernetes.NewForConfig(controller.Protobuf(cfg))
+	if err != nil {
+		return nil, err
+	}
+	client, err := versioned.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	meta, err := metadata.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	disco, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	managers := managedByValues()
+	sel, err := controller.LabelSelector(constants.LabelK8sManagedBy, managers...)
+	if err != nil {
+		return nil, err
+	}
+	transform := controller.StripTransform(managers...)
+
+	aimOpts := []aiminformers.SharedInformerOption{aiminformers.WithTransform(transform)}
+	if o.namespace != "" {
+		aimOpts = append(aimOpts, aiminformers.WithNamespace(o.namespace))
+	}
+	e := &env{
+		Manager:           controller.NewManager(),
+		Config:            cfg,
+		Kube:              kube,
+		Client:            client,
+		Dynamic:           dyn,
+		Metadata:          meta,
+		AIMInformers:      aiminformers.NewSharedInformerFactoryWithOptions(client, 0, aimOpts...),
+		Queue:             o.queue,
+		Metrics:           prom,
+		WatchNamespace:    o.namespace,
+		SystemNamespace:   o.systemNamespace,
+		Transform:         transform,
+		ManagedBySelector: sel,
+		kubeFactories:     map[string]kubeinformers.SharedInformerFactory{},
+	}
+	e.ChildInformers = e.KubeInformers(sel)
+	e.Manager.AddInformerFactory(e.AIMInformers)
+
+	optional := func(gvr schema.GroupVersionResource) *controller.OptionalKind {
+		return controller.NewOptionalKind(gvr, controller.OptionalKindOptions{
+			NewInformer:  controller.DynamicInformer(dyn, gvr, o.namespace, sel, transform),
+			Discovery:    disco,
+			PollInterval: o.optionalPoll,
+		})
+	}
+	e.ISVCKind, e.RouteKind = optional(inferenceServiceGVR), optional(httpRouteGVR)
+	e.Manager.AddOptional(e.ISVCKind, e.RouteKind)
+	// CRDs as metadata only (no schemas in memory): an installed CRD is noticed
+	// at once instead of at the next poll.
+	crdInf := controller.NewMetadataInformerFactory(meta, controller.CacheOptions{}).ForResource(crdGVR).Informer()
+	if err := controller.WatchCRDs(crdInf, e.ISVCKind, e.RouteKind); err != nil {
+		return nil, fmt.Errorf("watching CRDs: %w", err)
+	}
+	e.Manager.AddInformer(crdInf)
+	return e, nil
+}
+
+// KubeInformers returns the (shared, memoised) built-in-kind informer factory
+// for one label selector, scoped to the watched namespace and with the
+// transform set, registered with the Manager. Every built-in kind must be
+// watched through a selector: Pods by our job/template labels, Jobs and PVCs by
+// managed-by, and so on. Never watch Events, Secrets or Leases: read Secrets with
+// direct GETs. Nodes: use KubeInformers with a GPU label selector (nodes without
+// the label cannot host a GPU template; a node that loses it leaves the
+// selector and arrives as a delete), or Metadata for labels only.
+func (e *env) KubeInformers(labelSelector string) kubeinformers.SharedInformerFactory {
+	if f, ok := e.kubeFactories[labelSelector]; ok {
+		return f
+	}
+	f := controller.NewKubeInformerFactory(e.Kube, controller.CacheOptions{
+		Namespace: e.WatchNamespace, LabelSelector: labelSelector, Transform: e.Transform,
+	})
+	e.kubeFactories[labelSelector] = f
+	e.Manager.AddInformerFactory(f)
+	return f
+}
+
+// shutdown waits for informer goroutines (the Manager already stopped them).
+func (e *env) shutdown() {}
