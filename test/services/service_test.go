@@ -149,7 +149,9 @@ func TestAmbiguousTemplateSelection(t *testing.T) {
 	}
 }
 
-func contains(s, sub string) bool { return len(sub) == 0 || (len(s) >= len(sub) && indexOf(s, sub) >= 0) }
+func contains(s, sub string) bool {
+	return len(sub) == 0 || (len(s) >= len(sub) && indexOf(s, sub) >= 0)
+}
 
 func indexOf(s, sub string) int {
 	for i := 0; i+len(sub) <= len(s); i++ {
@@ -178,4 +180,90 @@ func TestPausedDependencyDrivesStatus(t *testing.T) {
 	setModelStatus(t, m, "Ready")
 	// The template has no model sources, so no cache is needed: the ISVC is created next.
 	waitServiceStatus(t, ns, "dep", "Starting", "InferenceServiceReady", "CreatingRuntime", 30*time.Second)
+}
+
+// Deleting a Dedicated service removes its cache (and the cache's artifacts).
+func TestDedicatedDelete(t *testing.T) {
+	startOperator(t)
+	ns := env.Namespace(t)
+	paintModel(t, ns, "llama", "ghcr.io/example/llama:1.0", "Ready")
+	paintTemplate(t, ns, "tpl", "llama", "Ready", "fp8", source{"hf://org/ded", "org/ded", "1Gi"})
+	svc := createService(t, ns, &aimv1.AIMService{ObjectMeta: metav1.ObjectMeta{Name: "ded"},
+		Spec: aimv1.AIMServiceSpec{Model: aimv1.AIMServiceModel{Name: "llama"}, Caching: &aimv1.AIMServiceCachingConfig{Mode: "Never"}}})
+	c := aimClient(t)
+	cacheName := naming.DedicatedTemplateCacheName("tpl", "ded", string(svc.UID))
+	eventually(t, 30*time.Second, "dedicated cache with artifact", func() error {
+		tc, err := c.AimV1alpha1().AIMTemplateCaches(ns).Get(bg, cacheName, metav1.GetOptions{})
+		if err != nil {
+			l, _ := c.AimV1alpha1().AIMTemplateCaches(ns).List(bg, metav1.ListOptions{})
+			s := getService(t, ns, "ded")
+			return fmt.Errorf("%v; caches %d; service %v", err, len(l.Items), summarize(s.Status.Conditions))
+		}
+		if tc.Spec.Mode != "Dedicated" || len(tc.OwnerReferences) != 1 || tc.OwnerReferences[0].UID != svc.UID {
+			return fmt.Errorf("cache mode %s owners %v", tc.Spec.Mode, tc.OwnerReferences)
+		}
+		arts, err := c.AimV1alpha1().AIMArtifacts(ns).List(bg, metav1.ListOptions{})
+		if err != nil || len(arts.Items) != 1 || len(arts.Items[0].OwnerReferences) != 1 {
+			return fmt.Errorf("artifacts %v", arts)
+		}
+		return nil
+	})
+	if err := c.AimV1alpha1().AIMServices(ns).Delete(bg, "ded", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 90*time.Second, "service, cache and artifacts gone", func() error {
+		if _, err := c.AimV1alpha1().AIMServices(ns).Get(bg, "ded", metav1.GetOptions{}); err == nil {
+			return fmt.Errorf("service still there")
+		}
+		if _, err := c.AimV1alpha1().AIMTemplateCaches(ns).Get(bg, cacheName, metav1.GetOptions{}); err == nil {
+			return fmt.Errorf("cache still there")
+		}
+		arts, _ := c.AimV1alpha1().AIMArtifacts(ns).List(bg, metav1.ListOptions{})
+		if len(arts.Items) != 0 {
+			return fmt.Errorf("%d artifacts left", len(arts.Items))
+		}
+		return nil
+	})
+}
+
+// Finalizers never block deleting a namespace that holds services, caches and artifacts.
+func TestNamespaceDelete(t *testing.T) {
+	startOperator(t)
+	ns := env.Namespace(t)
+	paintModel(t, ns, "llama", "ghcr.io/example/llama:1.0", "Ready")
+	paintTemplate(t, ns, "tpl", "llama", "Ready", "fp8", source{"hf://org/nsdel", "org/nsdel", "1Gi"})
+	for i := 0; i < 3; i++ {
+		createService(t, ns, &aimv1.AIMService{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("s%d", i)},
+			Spec: aimv1.AIMServiceSpec{Model: aimv1.AIMServiceModel{Name: "llama"}}})
+	}
+	createService(t, ns, &aimv1.AIMService{ObjectMeta: metav1.ObjectMeta{Name: "missing"},
+		Spec: aimv1.AIMServiceSpec{Model: aimv1.AIMServiceModel{Name: "absent"}}})
+	c := aimClient(t)
+	eventually(t, 30*time.Second, "finalizers on services and caches", func() error {
+		l, err := c.AimV1alpha1().AIMServices(ns).List(bg, metav1.ListOptions{})
+		if err != nil {
+			return err
+		}
+		for _, s := range l.Items {
+			if len(s.Finalizers) == 0 {
+				return fmt.Errorf("%s has no finalizer", s.Name)
+			}
+		}
+		cl, err := c.AimV1alpha1().AIMTemplateCaches(ns).List(bg, metav1.ListOptions{})
+		if err != nil || len(cl.Items) == 0 || len(cl.Items[0].Finalizers) == 0 {
+			return fmt.Errorf("no cache with finalizer yet")
+		}
+		return nil
+	})
+	if err := env.Client.CoreV1().Namespaces().Delete(bg, ns, metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 90*time.Second, "namespace gone", func() error {
+		_, err := env.Client.CoreV1().Namespaces().Get(bg, ns, metav1.GetOptions{})
+		if err == nil {
+			l, _ := c.AimV1alpha1().AIMServices(ns).List(bg, metav1.ListOptions{})
+			return fmt.Errorf("namespace still there (%d services left)", len(l.Items))
+		}
+		return ignoreNotFound(err)
+	})
 }
