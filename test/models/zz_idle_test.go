@@ -27,6 +27,21 @@ func TestZeroMutationsWhenIdle(t *testing.T) {
 		_ = op.client.AimV1alpha1().AIMClusterRuntimeConfigs().Delete(bg, "default", metav1.DeleteOptions{})
 	})
 	waitModel(t, ns, "idle", "Ready", 90*time.Second)
+	// The implicit `default` fans out: the model and its template (both with an empty runtimeConfigName)
+	// see the cluster config without any change of their own.
+	eventually(t, 30*time.Second, "implicit default config seen by dependents", func() (bool, string) {
+		m := getModel(t, ns, "idle")
+		tpls, _ := op.client.AimV1alpha1().AIMServiceTemplates(ns).List(bg, metav1.ListOptions{})
+		mc := cond(m.Status.Conditions, "RuntimeConfigReady")
+		ok := mc != nil && mc.Reason == "ConfigFound" && len(tpls.Items) == 1
+		msg := "model " + condStr(mc)
+		for _, tp := range tpls.Items {
+			c := cond(tp.Status.Conditions, "RuntimeConfigReady")
+			ok = ok && c != nil && c.Reason == "ConfigFound"
+			msg += " template " + condStr(c)
+		}
+		return ok, msg
+	})
 
 	eventually(t, 120*time.Second, "other tests' namespaces gone and no discovery running", func() (bool, string) {
 		list, err := op.kube.CoreV1().Namespaces().List(bg, metav1.ListOptions{})
