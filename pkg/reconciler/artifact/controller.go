@@ -9,12 +9,12 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/aimlite/aimlite/pkg/aim/childwiring"
 	"github.com/aimlite/aimlite/pkg/aim/constants"
-	"github.com/aimlite/aimlite/pkg/aim/download"
 	"github.com/aimlite/aimlite/pkg/aim/store"
 	aimv1 "github.com/aimlite/aimlite/pkg/apis/aim/v1alpha1"
 	"github.com/aimlite/aimlite/pkg/controller"
@@ -32,9 +32,16 @@ type Deps struct {
 	Informers aiminformers.SharedInformerFactory
 	Client    versioned.Interface
 	Kube      kubernetes.Interface
-	Applier   *sm.Applier
-	Recorder  func(controllerName string) sm.Recorder
-	Queue     controller.QueueOptions
+	Dynamic   dynamic.Interface
+	// Applier sends the plan; nil builds one from Dynamic and Resolver.
+	Applier *sm.Applier
+	// Resolver maps kinds to resources; nil resolves statically (childwiring).
+	Resolver sm.Resolver
+	// KubeInformers returns a built-in-kind informer factory for a label selector, already
+	// registered with Manager (cmd/aimlite's env.KubeInformers); nil makes private ones.
+	KubeInformers func(labelSelector string) informers.SharedInformerFactory
+	Recorder      func(controllerName string) sm.Recorder
+	Queue         controller.QueueOptions
 }
 
 // NewPipeline builds the AIMArtifact pipeline.
@@ -92,16 +99,20 @@ func decorateChild(a *aimv1.AIMArtifact, child *unstructured.Unstructured) {
 func Register(d Deps) (*controller.Controller, error) {
 	aim := d.Informers.Aim().V1alpha1()
 	artInf := aim.AIMArtifacts().Informer()
-	kubeF := informers.NewSharedInformerFactoryWithOptions(d.Kube, 0,
-		informers.WithTweakListOptions(controller.WithLabelSelector(constants.LabelCacheName)))
-	rbF := informers.NewSharedInformerFactoryWithOptions(d.Kube, 0, informers.WithTweakListOptions(func(o *metav1.ListOptions) {
-		o.FieldSelector = fields.OneTermEqualSelector("metadata.name", download.StatusUpdaterName).String()
-	}))
+	kubeInformers := d.KubeInformers
+	if kubeInformers == nil {
+		kubeInformers = childwiring.PrivateKubeInformers(d.Manager, d.Kube)
+	}
+	kubeF := kubeInformers(constants.LabelCacheName)
 	jobInf := kubeF.Batch().V1().Jobs().Informer()
 	podInf := kubeF.Core().V1().Pods().Informer()
 	pvcInf := kubeF.Core().V1().PersistentVolumeClaims().Informer()
-	rbInf := rbF.Rbac().V1().RoleBindings().Informer()
-	d.Manager.AddInformerFactory(kubeF, rbF)
+	// The status-updater RoleBinding carries our managed-by label (DecorateChild).
+	rbInf := kubeInformers(constants.LabelK8sManagedBy + "=" + constants.FieldManager(Name)).Rbac().V1().RoleBindings().Informer()
+	applier := d.Applier
+	if applier == nil {
+		applier = sm.NewApplier(d.Dynamic, childwiring.Resolver(d.Resolver), constants.FieldManager(Name))
+	}
 
 	r := &Reconciler{Logs: KubeLogTail(d.Kube), Stores: Stores{
 		Jobs:                  store.FromIndexer[*batchv1.Job](jobInf.GetIndexer(), batchv1.Resource("jobs")),
@@ -115,7 +126,7 @@ func Register(d Deps) (*controller.Controller, error) {
 	if d.Recorder != nil {
 		rec = d.Recorder(Name)
 	}
-	pipe := NewPipeline(r, d.Client, d.Kube, d.Applier, rec)
+	pipe := NewPipeline(r, d.Client, d.Kube, applier, rec)
 	lister := aim.AIMArtifacts().Lister()
 	ctl, err := controller.New(controller.Options{Name: Name, Queue: d.Queue,
 		Reconcile: func(ctx context.Context, key controller.Key) (controller.Result, error) {

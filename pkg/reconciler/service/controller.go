@@ -13,10 +13,12 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/aimlite/aimlite/pkg/aim/childwiring"
 	"github.com/aimlite/aimlite/pkg/aim/constants"
 	"github.com/aimlite/aimlite/pkg/aim/naming"
 	"github.com/aimlite/aimlite/pkg/aim/store"
@@ -37,7 +39,14 @@ type Deps struct {
 	Informers aiminformers.SharedInformerFactory
 	Client    versioned.Interface
 	Kube      kubernetes.Interface
-	Applier   *sm.Applier
+	Dynamic   dynamic.Interface
+	// Applier sends the plan; nil builds one from Dynamic and Resolver.
+	Applier *sm.Applier
+	// Resolver maps kinds to resources; nil uses the static wiring resolver.
+	Resolver sm.Resolver
+	// KubeInformers returns a built-in-kind informer factory for a label selector, already
+	// registered with Manager (cmd/aimlite's env.KubeInformers); nil makes private ones.
+	KubeInformers func(labelSelector string) informers.SharedInformerFactory
 	// Recorder returns the event recorder of a controller name (nil: no events).
 	Recorder  func(controllerName string) sm.Recorder
 	Queue     controller.QueueOptions
@@ -115,12 +124,17 @@ const (
 func Register(d Deps) (*controller.Controller, error) {
 	aim := d.Informers.Aim().V1alpha1()
 	svcInf := aim.AIMServices().Informer()
-	kubeF := informers.NewSharedInformerFactoryWithOptions(d.Kube, 0,
-		informers.WithTweakListOptions(controller.WithLabelSelector(constants.LabelISVC)))
-	podInf := kubeF.Core().V1().Pods().Informer()
-	hpaF := informers.NewSharedInformerFactory(d.Kube, 0)
-	hpaInf := hpaF.Autoscaling().V2().HorizontalPodAutoscalers().Informer()
-	d.Manager.AddInformerFactory(kubeF, hpaF)
+	kubeInformers := d.KubeInformers
+	if kubeInformers == nil {
+		kubeInformers = childwiring.PrivateKubeInformers(d.Manager, d.Kube)
+	}
+	podInf := kubeInformers(constants.LabelISVC).Core().V1().Pods().Informer()
+	// KEDA's HPAs carry no label of ours: they are matched by name (keda-hpa-<isvc>-predictor).
+	hpaInf := kubeInformers("").Autoscaling().V2().HorizontalPodAutoscalers().Informer()
+	applier := d.Applier
+	if applier == nil {
+		applier = sm.NewApplier(d.Dynamic, childwiring.Resolver(d.Resolver), constants.FieldManager(Name))
+	}
 
 	r := &Reconciler{Events: d.Kube, Stores: Stores{
 		Models:                store.FromIndexer[*aimv1.AIMModel](aim.AIMModels().Informer().GetIndexer(), gr("aimmodels")),
@@ -139,7 +153,7 @@ func Register(d Deps) (*controller.Controller, error) {
 	if d.Recorder != nil {
 		rec = d.Recorder(Name)
 	}
-	pipe := NewPipeline(r, d.Client, d.Kube, d.Applier, rec)
+	pipe := NewPipeline(r, d.Client, d.Kube, applier, rec)
 	fin := &Finalizer{Client: d.Client, Kube: d.Kube, Caches: r.Stores.Caches}
 	lister := aim.AIMServices().Lister()
 	ctl, err := controller.New(controller.Options{Name: Name, Queue: d.Queue,

@@ -10,9 +10,11 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/aimlite/aimlite/pkg/aim/childwiring"
 	"github.com/aimlite/aimlite/pkg/aim/constants"
 	"github.com/aimlite/aimlite/pkg/aim/naming"
 	"github.com/aimlite/aimlite/pkg/aim/store"
@@ -33,9 +35,13 @@ type Deps struct {
 	Informers aiminformers.SharedInformerFactory
 	Client    versioned.Interface
 	Kube      kubernetes.Interface
-	Applier   *sm.Applier
-	Recorder  func(controllerName string) sm.Recorder
-	Queue     controller.QueueOptions
+	Dynamic   dynamic.Interface
+	// Applier sends the plan; nil builds one from Dynamic and Resolver.
+	Applier *sm.Applier
+	// Resolver maps kinds to resources; nil resolves statically (childwiring).
+	Resolver sm.Resolver
+	Recorder func(controllerName string) sm.Recorder
+	Queue    controller.QueueOptions
 }
 
 // NewPipeline builds the AIMTemplateCache pipeline.
@@ -95,7 +101,11 @@ func Register(d Deps) (*controller.Controller, error) {
 	if d.Recorder != nil {
 		rec = d.Recorder(Name)
 	}
-	pipe := NewPipeline(r, d.Client, d.Applier, rec)
+	applier := d.Applier
+	if applier == nil {
+		applier = sm.NewApplier(d.Dynamic, childwiring.Resolver(d.Resolver), constants.FieldManager(Name))
+	}
+	pipe := NewPipeline(r, d.Client, applier, rec)
 	fin := &Finalizer{Client: d.Client, Kube: d.Kube, Artifacts: r.Stores.Artifacts}
 	lister := aim.AIMTemplateCaches().Lister()
 	ctl, err := controller.New(controller.Options{Name: Name, Queue: d.Queue,
