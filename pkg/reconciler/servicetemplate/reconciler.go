@@ -72,8 +72,9 @@ type Reconciler[T statemachine.Object] struct {
 	Backoff         discovery.Backoff
 	SystemNamespace string
 	Clock           clock.PassiveClock
-	// PodAnnotations are added to discovery pods (tests script kwok with them).
-	PodAnnotations map[string]string
+	// PodAnnotations (optional) returns annotations for the discovery pods of a template's next attempt
+	// (attempt = failed attempts so far); tests script kwok with them.
+	PodAnnotations func(namespace, template string, attempt int32) map[string]string
 }
 
 func (r *Reconciler[T]) now() clock.PassiveClock {
@@ -203,7 +204,14 @@ func (r *Reconciler[T]) PlanResources(_ context.Context, rc statemachine.Reconci
 func (r *Reconciler[T]) jobInput(obj T, o Observation, cfg *aimv1.AIMRuntimeConfigSpec) discovery.JobInput {
 	t := o.Template
 	in := discovery.JobInput{TemplateName: t.Name, Namespace: o.JobNS, Template: t.Spec, ModelName: t.Spec.ModelName,
-		Model: o.Model.Value.Spec, PodAnnotations: r.PodAnnotations}
+		Model: o.Model.Value.Spec}
+	if r.PodAnnotations != nil {
+		var attempt int32
+		if o.Discovery != nil && o.Discovery.SpecHash == o.SpecHash {
+			attempt = o.Discovery.Attempts
+		}
+		in.PodAnnotations = r.PodAnnotations(t.Namespace, t.Name, attempt)
+	}
 	if !r.Cluster {
 		in.TemplateEnv = t.Spec.Env
 	}

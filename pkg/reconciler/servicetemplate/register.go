@@ -2,6 +2,7 @@ package servicetemplate
 
 import (
 	"context"
+	"flag"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -35,15 +36,21 @@ const LabelControllerUID = "batch.kubernetes.io/controller-uid"
 // Deps are what Register needs. AIMInformers and KubeInformers (used for Nodes) are shared with the other
 // controllers; Register makes its own label-selected factory for discovery Jobs and their pods.
 type Deps struct {
-	Manager       *controller.Manager
-	AIMInformers  aiminformers.SharedInformerFactory
+	Manager      *controller.Manager
+	AIMInformers aiminformers.SharedInformerFactory
+	// Nodes is a node informer holding *corev1.Node or *metav1.PartialObjectMetadata (labels are all GPU
+	// detection needs). Nil: KubeInformers' typed node informer.
+	Nodes         cache.SharedIndexInformer
 	KubeInformers kubeinformers.SharedInformerFactory
-	Client        versioned.Interface
-	Kube          kubernetes.Interface
-	Dynamic       dynamic.Interface
-	Resolver      statemachine.Resolver
-	Recorder      func(controllerName string) statemachine.Recorder
-	Queue         controller.QueueOptions
+	// DiscoveryInformers is a built-in-kind factory selected by the `aim.eai.amd.com/template` label (it
+	// caches discovery Jobs and their pods). Nil: Register makes one.
+	DiscoveryInformers kubeinformers.SharedInformerFactory
+	Client             versioned.Interface
+	Kube               kubernetes.Interface
+	Dynamic            dynamic.Interface
+	Resolver           statemachine.Resolver
+	Recorder           func(controllerName string) statemachine.Recorder
+	Queue              controller.QueueOptions
 	// SystemNamespace runs the discovery Jobs of cluster templates.
 	SystemNamespace string
 	// DiscoveryCap is the maximum of running discovery Jobs (0: constants.DefaultDiscoveryCap).
@@ -52,8 +59,8 @@ type Deps struct {
 	Backoff discovery.Backoff
 	// Logs reads discovery output (nil: ClientsetLogs over Kube).
 	Logs LogReader
-	// PodAnnotations are added to discovery pods (tests).
-	PodAnnotations map[string]string
+	// PodAnnotations are added to discovery pods (tests script kwok with them).
+	PodAnnotations func(namespace, template string, attempt int32) map[string]string
 	Clock          clock.PassiveClock
 }
 
@@ -78,15 +85,22 @@ func Register(d Deps) (*Registered, error) {
 			return nil, err
 		}
 	}
-	nodes := d.KubeInformers.Core().V1().Nodes()
+	nodeInf := d.Nodes
+	if nodeInf == nil {
+		nodeInf = d.KubeInformers.Core().V1().Nodes().Informer()
+	}
 
 	// Discovery Jobs and their pods carry the template label; watch only those.
-	sel, err := controller.LabelSelector(constants.LabelTemplate)
-	if err != nil {
-		return nil, err
+	discoFactory := d.DiscoveryInformers
+	if discoFactory == nil {
+		sel, err := controller.LabelSelector(constants.LabelTemplate)
+		if err != nil {
+			return nil, err
+		}
+		discoFactory = controller.NewKubeInformerFactory(d.Kube, controller.CacheOptions{LabelSelector: sel,
+			Transform: controller.StripTransform(constants.FieldManager(constants.ControllerServiceTemplate),
+				constants.FieldManager(constants.ControllerClusterServiceTemplate))})
 	}
-	discoFactory := controller.NewKubeInformerFactory(d.Kube, controller.CacheOptions{LabelSelector: sel,
-		Transform: controller.StripTransform()})
 	jobs := discoFactory.Batch().V1().Jobs()
 	pods := discoFactory.Core().V1().Pods()
 	byUID := cache.Indexers{"controller-uid": func(obj any) ([]string, error) {
@@ -131,7 +145,7 @@ func Register(d Deps) (*Registered, error) {
 		{Group: "batch", Version: "v1", Resource: "jobs"}:                 jobs.Informer(),
 		wiring.GVR(aimv1.SchemeGroupVersion.WithKind("AIMTemplateCache")): caches.Informer(),
 	})
-	listNodes := func() ([]*corev1.Node, error) { return nodes.Lister().List(labels.Everything()) }
+	listNodes := func() ([]*corev1.Node, error) { return NodesOf(nodeInf.GetStore().List()), nil }
 	jobsOf := func(ctl string) func(ns, tpl string) ([]*batchv1.Job, error) {
 		return func(ns, tpl string) ([]*batchv1.Job, error) {
 			all, err := jobs.Lister().Jobs(ns).List(labels.SelectorFromSet(labels.Set{constants.LabelTemplate: tpl}))
@@ -225,7 +239,7 @@ func Register(d Deps) (*Registered, error) {
 		return nil, err
 	}
 	if err := register(nsCtl, tpls.Informer(), aimv1.Kind("AIMServiceTemplate"), false, jobs.Informer(), pods.Informer(),
-		nodes.Informer(), models.Informer(), rcs.Informer(), crcs.Informer(), nsName); err != nil {
+		nodeInf, models.Informer(), rcs.Informer(), crcs.Informer(), nsName); err != nil {
 		return nil, err
 	}
 	if err := nsCtl.Owns(caches.Informer()); err != nil {
@@ -272,11 +286,14 @@ func Register(d Deps) (*Registered, error) {
 		return nil, err
 	}
 	if err := register(clCtl, ctpls.Informer(), aimv1.Kind("AIMClusterServiceTemplate"), true, jobs.Informer(), pods.Informer(),
-		nodes.Informer(), cmodels.Informer(), nil, crcs.Informer(), clName); err != nil {
+		nodeInf, cmodels.Informer(), nil, crcs.Informer(), clName); err != nil {
 		return nil, err
 	}
 	d.Manager.Add(nsCtl, clCtl)
-	d.Manager.AddInformerFactory(d.AIMInformers, d.KubeInformers, discoFactory)
+	d.Manager.AddInformerFactory(d.AIMInformers, discoFactory)
+	if d.Nodes == nil {
+		d.Manager.AddInformerFactory(d.KubeInformers)
+	}
 	return &Registered{Limiter: limiter, Jobs: jobs.Informer()}, nil
 }
 
@@ -310,9 +327,7 @@ func register(c *controller.Controller, primary cache.SharedIndexInformer, gk sc
 		return keys
 	}
 	nodeChanged := controller.WithUpdateFilter(func(oldObj, newObj metav1.Object) bool {
-		o, _ := oldObj.(*corev1.Node)
-		n, _ := newObj.(*corev1.Node)
-		return gpu.LabelsRelevant(o, n)
+		return gpu.LabelsRelevant(asNode(oldObj), asNode(newObj))
 	})
 	podChanged := controller.WithUpdateFilter(func(oldObj, newObj metav1.Object) bool {
 		o, _ := oldObj.(*corev1.Pod)
@@ -361,4 +376,41 @@ func podSummary(p *corev1.Pod) string {
 		}
 	}
 	return s
+}
+
+// asNode accepts a typed Node or node metadata; GPU detection reads labels (and capacity when present).
+func asNode(o any) *corev1.Node {
+	switch n := o.(type) {
+	case *corev1.Node:
+		return n
+	case *metav1.PartialObjectMetadata:
+		return &corev1.Node{ObjectMeta: n.ObjectMeta}
+	}
+	return nil
+}
+
+// NodesOf converts informer store contents to nodes.
+func NodesOf(items []any) []*corev1.Node {
+	out := make([]*corev1.Node, 0, len(items))
+	for _, it := range items {
+		if n := asNode(it); n != nil {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// Options are the command-line settings of the template controllers.
+type Options struct {
+	// DiscoveryCap is the maximum number of discovery Jobs running at once, cluster-wide.
+	DiscoveryCap int
+}
+
+// DefaultOptions returns the reference's values.
+func DefaultOptions() Options { return Options{DiscoveryCap: constants.DefaultDiscoveryCap} }
+
+// BindFlags registers --max-concurrent-discovery-jobs.
+func (o *Options) BindFlags(fs *flag.FlagSet) {
+	fs.IntVar(&o.DiscoveryCap, "max-concurrent-discovery-jobs", o.DiscoveryCap,
+		"Maximum number of template discovery Jobs running at once, cluster-wide (counted from the cache).")
 }
