@@ -15,15 +15,21 @@ import (
 // required field is exercised at least once.
 const minInvalidSamples = 20
 
-// TestInvalidSamples sends every config/samples/invalid manifest as written (unstructured, so empty
-// values survive) and checks that the apiserver rejects it as Invalid with the announced message.
-// A manifest with `# update-of: <base>` is an update: the base is created first and must be accepted.
+// extraInvalidDir holds one more invalid manifest per enum and required field that
+// config/samples/invalid does not exercise, in the same layout.
+const extraInvalidDir = "testdata/invalid"
+
+// TestInvalidSamples sends every config/samples/invalid (and testdata/invalid) manifest as written
+// (unstructured, so empty values survive) and checks that the apiserver rejects it as Invalid with
+// the announced message. A manifest with `# update-of: <base>` is an update: the base is created
+// first and must be accepted.
 func TestInvalidSamples(t *testing.T) {
 	cfg := restConfig(t)
 	files := globSorted(t, filepath.Join(samplesDir, "invalid", "*.yaml"))
 	if len(files) < minInvalidSamples {
 		t.Errorf("%d invalid samples, want at least %d", len(files), minInvalidSamples)
 	}
+	files = append(files, globSorted(t, filepath.Join(extraInvalidDir, "*.yaml"))...)
 	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -32,7 +38,7 @@ func TestInvalidSamples(t *testing.T) {
 	ns := env.Namespace(t)
 	messages := map[string][]string{} // kind -> rejection messages
 	for _, f := range files {
-		t.Run(strings.TrimSuffix(filepath.Base(f), ".yaml"), func(t *testing.T) {
+		t.Run(strings.TrimSuffix(strings.TrimPrefix(f, "../../"), ".yaml"), func(t *testing.T) {
 			if kind, msg := checkRejected(t, dyn, resources, ns, f); msg != "" {
 				messages[kind] = append(messages[kind], msg)
 			}
@@ -55,6 +61,9 @@ func checkRejected(t *testing.T, dyn dynamic.Interface, resources map[string]crd
 	if m.expect == "" {
 		t.Fatalf("%s: first line must be `# expect: <message substring>`", path)
 	}
+	// Unknown fields would be pruned, not rejected: each manifest must be a well-formed object
+	// with exactly one broken rule.
+	toTyped(t, m.obj.DeepCopy())
 	kind, name := m.obj.GetKind(), m.obj.GetName()
 	r, ok := resources[kind]
 	if !ok {
