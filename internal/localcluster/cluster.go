@@ -123,7 +123,7 @@ func Start(ctx context.Context, o Options) (c *Cluster, err error) {
 	defer func() {
 		if err != nil {
 			_ = c.Stop()
-			err = fmt.Errorf("localcluster: %w (logs kept in %s)", err, logDir)
+			c, err = nil, fmt.Errorf("localcluster: %w (logs kept in %s)", err, logDir)
 		}
 	}()
 	server := fmt.Sprintf("https://127.0.0.1:%d", ports.APIServer)
