@@ -195,3 +195,89 @@ func uncoveredRules(checks []schemaCheck, messages map[string][]string) []string
 	sort.Strings(out)
 	return out
 }
+
+// celMessages returns kind -> the message of every x-kubernetes-validations rule in its CRD.
+func celMessages(t *testing.T) map[string][]string {
+	t.Helper()
+	crds, err := localcluster.ReadCRDs(crdDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]string{}
+	var walk func(kind string, s *apiextensionsv1.JSONSchemaProps)
+	walk = func(kind string, s *apiextensionsv1.JSONSchemaProps) {
+		if s == nil {
+			return
+		}
+		for _, r := range s.XValidations {
+			msg := r.Message
+			if msg == "" {
+				msg = "failed rule: " + r.Rule
+			}
+			out[kind] = append(out[kind], msg)
+		}
+		for _, p := range s.Properties {
+			walk(kind, &p)
+		}
+		if s.Items != nil {
+			walk(kind, s.Items.Schema)
+		}
+		if s.AdditionalProperties != nil {
+			walk(kind, s.AdditionalProperties.Schema)
+		}
+	}
+	for _, crd := range crds {
+		for _, v := range crd.Spec.Versions {
+			walk(crd.Spec.Names.Kind, v.Schema.OpenAPIV3Schema)
+		}
+	}
+	return out
+}
+
+// uncoveredCEL returns the CEL rule messages that no rejection contains. A rule counts once however
+// many kinds or fields share it (it is written once, on a Go type: AIMHardwareRequirements, ...),
+// like the enum and required rules.
+func uncoveredCEL(rules, messages map[string][]string) []string {
+	var all []string
+	for _, ms := range messages {
+		all = append(all, ms...)
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, rs := range rules {
+		for _, rule := range rs {
+			if seen[rule] {
+				continue
+			}
+			seen[rule] = true
+			hit := false
+			for _, m := range all {
+				hit = hit || strings.Contains(m, rule)
+			}
+			if !hit {
+				out = append(out, rule)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestCELCoverageCountsEachRuleOnce(t *testing.T) {
+	rules := celMessages(t)
+	all := uncoveredCEL(rules, nil)
+	if len(all) < 10 {
+		t.Fatalf("only %d distinct CEL messages in %s: %q", len(all), crdDir, all)
+	}
+	// "hardware is immutable" guards several kinds; one rejection of any of them covers it.
+	msg := `AIMServiceTemplate.aim.eai.amd.com "x" is invalid: spec.hardware: Invalid value: hardware is immutable`
+	rest := uncoveredCEL(rules, map[string][]string{"AIMServiceTemplate": {msg}})
+	if len(rest) != len(all)-1 {
+		t.Errorf("after one rejection: %d uncovered, want %d", len(rest), len(all)-1)
+	}
+	for _, r := range rest {
+		if r == "hardware is immutable" {
+			t.Error(`"hardware is immutable" still uncovered`)
+		}
+	}
+}
