@@ -110,7 +110,7 @@ func (l *Lister) List(ctx context.Context, f Filter) ([]Image, error) {
 		}
 		repos = repos[:0]
 		for _, r := range all {
-			if f.MatchesRepository(r) {
+			if f.MatchesRepository(r) && !f.ExcludesRepository(r) {
 				repos = append(repos, r)
 			}
 		}

@@ -121,6 +121,19 @@ func (f Filter) Excluded(img Image) bool {
 	return false
 }
 
+// ExcludesRepository reports whether an exclude pattern names the whole repository (as repository or
+// registry/repository), so it need not be listed at all.
+func (f Filter) ExcludesRepository(repo string) bool {
+	for _, e := range f.Exclude {
+		for _, n := range []string{repo, f.Registry + "/" + repo} {
+			if ok, _ := path.Match(e, n); ok || e == n {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // TagSelected applies the tag rules: an explicit filter tag selects only itself; otherwise every tag
 // passes when there are no version constraints, and only semver tags satisfying one of them when there are.
 func (f Filter) TagSelected(tag string) bool {

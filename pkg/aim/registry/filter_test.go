@@ -187,6 +187,13 @@ func TestListerWildcard(t *testing.T) {
 	if n := fc.catalogs.Load(); n != 1 {
 		t.Errorf("catalog calls = %d, want 1", n)
 	}
+	// A repository excluded as a whole is not even listed.
+	lists := fc.tagLists.Load()
+	f3, _ := ParseFilter("r.io/team/aim-*", "", []string{"team/aim-a", "r.io/team/aim-b"}, nil)
+	imgs, err = l.List(context.Background(), f3)
+	if err != nil || len(imgs) != 0 || fc.tagLists.Load() != lists {
+		t.Errorf("excluded repositories: %v %v, %d tag lists", uris(imgs), err, fc.tagLists.Load()-lists)
+	}
 }
 
 func TestListerErrors(t *testing.T) {
