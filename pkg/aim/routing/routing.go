@@ -177,39 +177,3 @@ func Build(p Params) *unstructured.Unstructured {
 	u.SetAnnotations(ann)
 	return u
 }
-
-// Health is the route's health as read from status.parents[*].conditions.
-type Health struct {
-	// State is Ready, Failed (rejected) or Progressing.
-	State   string
-	Reason  string
-	Message string
-	// Rejected is true when the gateway did not accept the route: a spec problem.
-	Rejected bool
-}
-
-// Inspect reads an HTTPRoute's parent conditions (§2.6): the first Accepted condition, or
-// the first ResolvedRefs=False, decides.
-func Inspect(route *unstructured.Unstructured) Health {
-	parents, _, _ := unstructured.NestedSlice(route.Object, "status", "parents")
-	for _, p := range parents {
-		pm, _ := p.(map[string]any)
-		conds, _, _ := unstructured.NestedSlice(pm, "conditions")
-		for _, c := range conds {
-			cm, _ := c.(map[string]any)
-			typ, _ := cm["type"].(string)
-			status, _ := cm["status"].(string)
-			reason, _ := cm["reason"].(string)
-			msg, _ := cm["message"].(string)
-			switch {
-			case typ == "Accepted" && status == "True":
-				return Health{State: constants.StatusReady, Reason: "HTTPRouteAccepted", Message: "HTTPRoute is accepted by gateway"}
-			case typ == "Accepted":
-				return Health{State: constants.StatusFailed, Reason: reason, Message: "HTTPRoute rejected: " + msg, Rejected: true}
-			case typ == "ResolvedRefs" && status == "False":
-				return Health{State: constants.StatusProgressing, Reason: reason, Message: "HTTPRoute backend not resolved: " + msg}
-			}
-		}
-	}
-	return Health{State: constants.StatusProgressing, Reason: "HTTPRoutePending", Message: "HTTPRoute is waiting for gateway acceptance"}
-}

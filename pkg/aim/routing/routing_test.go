@@ -86,39 +86,3 @@ func TestBuild(t *testing.T) {
 		t.Fatal("hash not stable")
 	}
 }
-
-func TestInspect(t *testing.T) {
-	mk := func(conds ...map[string]any) *unstructured.Unstructured {
-		var cs []any
-		for _, c := range conds {
-			cs = append(cs, c)
-		}
-		u := &unstructured.Unstructured{Object: map[string]any{}}
-		if conds != nil {
-			_ = unstructured.SetNestedSlice(u.Object, []any{map[string]any{"conditions": cs}}, "status", "parents")
-		}
-		return u
-	}
-	tests := []struct {
-		name     string
-		route    *unstructured.Unstructured
-		state    string
-		reason   string
-		rejected bool
-	}{
-		{name: "no status", route: mk(), state: "Progressing", reason: "HTTPRoutePending"},
-		{name: "accepted", route: mk(map[string]any{"type": "Accepted", "status": "True", "reason": "Accepted"}), state: "Ready", reason: "HTTPRouteAccepted"},
-		{name: "rejected", route: mk(map[string]any{"type": "Accepted", "status": "False", "reason": "NotAllowedByListeners", "message": "no"}),
-			state: "Failed", reason: "NotAllowedByListeners", rejected: true},
-		{name: "refs unresolved", route: mk(map[string]any{"type": "ResolvedRefs", "status": "False", "reason": "BackendNotFound"}),
-			state: "Progressing", reason: "BackendNotFound"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			h := Inspect(tt.route)
-			if h.State != tt.state || h.Reason != tt.reason || h.Rejected != tt.rejected {
-				t.Fatalf("got %+v", h)
-			}
-		})
-	}
-}

@@ -152,13 +152,13 @@ func TestHealthTable(t *testing.T) {
 		{name: "invalid image", svc: svc(func(s *aimv1.AIMService) { s.Spec.Model = aimv1.AIMServiceModel{Image: "Bad Image::"} }),
 			component: "Model", state: sm.StateFailed, reason: "InvalidImageReference", category: cat(sm.CategoryInvalidSpec)},
 		{name: "two models with the image", w: world{models: []any{model("a", "img:1", "Ready"), model("b", "img:1", "Ready")}},
-			svc: svc(func(s *aimv1.AIMService) { s.Spec.Model = aimv1.AIMServiceModel{Image: "img:1"} }),
+			svc:       svc(func(s *aimv1.AIMService) { s.Spec.Model = aimv1.AIMServiceModel{Image: "img:1"} }),
 			component: "Model", state: sm.StateFailed, reason: "MultipleModelsFound", msgHas: "team-a/a (namespace), team-a/b (namespace)"},
 		{name: "explicit template missing", w: world{models: []any{model("llama", "img", "Ready")}},
-			svc: svc(func(s *aimv1.AIMService) { s.Spec.Template = &aimv1.AIMServiceTemplateConfig{Name: "nope"} }),
+			svc:       svc(func(s *aimv1.AIMService) { s.Spec.Template = &aimv1.AIMServiceTemplateConfig{Name: "nope"} }),
 			component: "Template", reason: "TemplateNotFound", msgHas: `template "nope" not found`, category: cat(sm.CategoryMissingUpstreamDependency)},
 		{name: "template not available", w: world{models: []any{model("llama", "img", "Ready")}, templates: []any{template("tpl", "llama", "NotAvailable")}},
-			svc: svc(func(s *aimv1.AIMService) { s.Spec.Template = &aimv1.AIMServiceTemplateConfig{Name: "tpl"} }),
+			svc:       svc(func(s *aimv1.AIMService) { s.Spec.Template = &aimv1.AIMServiceTemplateConfig{Name: "tpl"} }),
 			component: "Template", state: sm.StateNotAvailable, reason: "TemplateNotReady", msgHas: "no matching GPUs"},
 		{name: "auto-select none ready", w: world{models: []any{model("llama", "img", "Ready")}, templates: []any{template("tpl", "llama", "Progressing")}},
 			svc: svc(), component: "Template", state: sm.StateProgressing, reason: "TemplateNotReady", msgHas: "not ready yet"},
@@ -308,7 +308,9 @@ func TestPlanTable(t *testing.T) {
 		owned   []string
 		unowned []string
 	}{
-		{name: "image model created without owner", svc: svc(func(s *aimv1.AIMService) { s.Spec.Model = aimv1.AIMServiceModel{Image: "ghcr.io/silogen/aim-meta-llama-llama-3-1-8b-instruct:0.8.5"} }),
+		{name: "image model created without owner", svc: svc(func(s *aimv1.AIMService) {
+			s.Spec.Model = aimv1.AIMServiceModel{Image: "ghcr.io/silogen/aim-meta-llama-llama-3-1-8b-instruct:0.8.5"}
+		}),
 			unowned: []string{"AIMModel/aim-meta-llama-llama-3-1-8b-instruct-0-8-5-8859fc08"}},
 		{name: "template not ready: nothing", w: world{models: []any{model("llama", "img", "Ready")}, templates: []any{template("tpl", "llama", "Progressing", "hf://org/m")}}, svc: svc()},
 		{name: "shared cache created unowned", w: world{models: []any{model("llama", "img", "Ready")}, templates: []any{template("tpl", "llama", "Ready", "hf://org/m")}},

@@ -1,0 +1,161 @@
+package artifact
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/aimlite/aimlite/pkg/aim/naming"
+	"github.com/aimlite/aimlite/pkg/aim/store"
+	aimv1 "github.com/aimlite/aimlite/pkg/apis/aim/v1alpha1"
+	sm "github.com/aimlite/aimlite/pkg/statemachine"
+)
+
+const ns = "ns"
+
+func idx(objs ...any) cache.Indexer {
+	i := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
+	for _, o := range objs {
+		_ = i.Add(o)
+	}
+	return i
+}
+
+type world struct {
+	jobs, pods, pvcs, rbs []any
+	log                   string
+}
+
+func run(t *testing.T, w world, a *aimv1.AIMArtifact) (map[string]sm.ComponentHealth, sm.PlanResult, Obs) {
+	t.Helper()
+	gr := schema.GroupResource{}
+	r := &Reconciler{
+		Logs: func(context.Context, string, string, string, int64) (string, error) { return w.log, nil },
+		Stores: Stores{
+			Jobs:                  store.FromIndexer[*batchv1.Job](idx(w.jobs...), gr),
+			Pods:                  store.FromIndexer[*corev1.Pod](idx(w.pods...), gr),
+			PVCs:                  store.FromIndexer[*corev1.PersistentVolumeClaim](idx(w.pvcs...), gr),
+			RoleBindings:          store.FromIndexer[*rbacv1.RoleBinding](idx(w.rbs...), gr),
+			RuntimeConfigs:        store.FromIndexer[*aimv1.AIMRuntimeConfig](idx(), gr),
+			ClusterRuntimeConfigs: store.FromIndexer[*aimv1.AIMClusterRuntimeConfig](idx(), gr),
+		},
+	}
+	rc := sm.ReconcileContext[*aimv1.AIMArtifact]{Object: a}
+	f := r.FetchRemoteState(context.Background(), rc)
+	o := r.ComposeState(context.Background(), rc, f)
+	hs := map[string]sm.ComponentHealth{}
+	for _, h := range o.GetComponentHealth(context.Background(), nil) {
+		hs[h.Component] = h
+	}
+	return hs, r.PlanResources(context.Background(), rc, o), o
+}
+
+func art(size string) *aimv1.AIMArtifact {
+	a := &aimv1.AIMArtifact{ObjectMeta: metav1.ObjectMeta{Name: "art", Namespace: ns, UID: "u-1"},
+		Spec: aimv1.AIMArtifactSpec{SourceURI: "hf://org/m", ModelID: "org/m"}}
+	if size != "" {
+		q := resource.MustParse(size)
+		a.Spec.Size = &q
+	}
+	return a
+}
+
+func job(name string, cond batchv1.JobConditionType) *batchv1.Job {
+	j := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}}
+	if cond != "" {
+		j.Status.Conditions = []batchv1.JobCondition{{Type: cond, Status: corev1.ConditionTrue}}
+	}
+	return j
+}
+
+func pod(job string, phase corev1.PodPhase) *corev1.Pod {
+	return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: job + "-p", Namespace: ns, Labels: map[string]string{"job-name": job}},
+		Status: corev1.PodStatus{Phase: phase}}
+}
+
+var (
+	rb       = &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "aim-engine-artifact-status-updater", Namespace: ns}}
+	pvcName  = naming.ArtifactPVCName("art", "u-1")
+	checkJob = naming.CheckSizeJobName("art", "u-1")
+	dlJob    = naming.DownloadJobName("art", "u-1")
+	boundPVC = &corev1.PersistentVolumeClaim{ObjectMeta: metav1.ObjectMeta{Name: pvcName, Namespace: ns}, Status: corev1.PersistentVolumeClaimStatus{Phase: corev1.ClaimBound}}
+)
+
+func planned(p sm.PlanResult) string {
+	var out []string
+	for _, l := range [][]any{p.ToApply(), p.ToApplyWithoutOwnerRef()} {
+		for _, o := range l {
+			u, _ := sm.ToUnstructured(o, nil)
+			out = append(out, u.GetKind())
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+func TestPlanPhases(t *testing.T) {
+	tests := []struct {
+		name string
+		w    world
+		a    *aimv1.AIMArtifact
+		want string
+	}{
+		{name: "first: rolebinding and check-size job", a: art(""), want: "Job,RoleBinding"},
+		{name: "sizing in progress: nothing", w: world{rbs: []any{rb}, jobs: []any{job(checkJob, "")}}, a: art(""), want: ""},
+		{name: "size from check-size log: PVC", w: world{rbs: []any{rb}, jobs: []any{job(checkJob, batchv1.JobComplete)}, pods: []any{pod(checkJob, corev1.PodSucceeded)},
+			log: `{"url":"hf://org/m","sizeBytes":1073741824}`}, a: art(""), want: "PersistentVolumeClaim"},
+		{name: "known size: PVC first", w: world{rbs: []any{rb}}, a: art("1Gi"), want: "PersistentVolumeClaim"},
+		{name: "PVC exists: download job", w: world{rbs: []any{rb}, pvcs: []any{boundPVC}}, a: art("1Gi"), want: "Job"},
+		{name: "no rolebinding yet: no download job", w: world{pvcs: []any{boundPVC}}, a: art("1Gi"), want: "RoleBinding"},
+		{name: "download running: nothing", w: world{rbs: []any{rb}, pvcs: []any{boundPVC}, jobs: []any{job(dlJob, "")}}, a: art("1Gi"), want: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, p, _ := run(t, tt.w, tt.a)
+			if got := planned(p); got != tt.want {
+				t.Fatalf("planned %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestHealthAndDecorate(t *testing.T) {
+	// Unparsable check-size output: CheckSizeOutput Failed.
+	hs, _, _ := run(t, world{rbs: []any{rb}, jobs: []any{job(checkJob, batchv1.JobComplete)}, pods: []any{pod(checkJob, corev1.PodSucceeded)}, log: "oops"}, art(""))
+	if h := hs["CheckSizeOutput"]; h.GetState() != sm.StateFailed || h.GetReason() != ReasonInvalidSizeOutput {
+		t.Fatalf("CheckSizeOutput %+v", h)
+	}
+	// Download complete: DownloadComplete=Verified, progress forced to 100 %, sizes set.
+	hs, _, o := run(t, world{rbs: []any{rb}, pvcs: []any{boundPVC}, jobs: []any{job(dlJob, batchv1.JobComplete)}}, art("10Gi"))
+	if h := hs["DownloadJob"]; h.GetState() != sm.StateReady {
+		t.Fatalf("DownloadJob %+v", h)
+	}
+	if _, ok := hs["DownloadJobPods"]; ok {
+		t.Fatal("pods of a complete job must not be inspected")
+	}
+	st := &aimv1.AIMArtifactStatus{}
+	cm := sm.NewConditionManager(nil, 1, nil)
+	(&Reconciler{}).DecorateStatus(st, cm, o)
+	if c := cm.Get("DownloadComplete"); c == nil || c.Reason != "Verified" || c.Status != metav1.ConditionTrue {
+		t.Fatalf("DownloadComplete %+v", c)
+	}
+	if st.Progress.Percentage != 100 || st.DisplaySize != "10 GiB" || st.AllocatedSize.Value() != 11<<30 || *st.HeadroomPercent != 10 ||
+		st.PersistentVolumeClaim != pvcName || st.Mode != "Shared" {
+		t.Fatalf("status %+v", st)
+	}
+	// A failed download pod below 100 %: Downloading/False, N/A.
+	_, _, o = run(t, world{rbs: []any{rb}, pvcs: []any{boundPVC}, jobs: []any{job(dlJob, "")}, pods: []any{pod(dlJob, corev1.PodFailed)}}, art("10Gi"))
+	st = &aimv1.AIMArtifactStatus{Progress: &aimv1.AIMArtifactProgress{Percentage: 40}}
+	cm = sm.NewConditionManager(nil, 1, nil)
+	(&Reconciler{}).DecorateStatus(st, cm, o)
+	if c := cm.Get("DownloadComplete"); c == nil || c.Reason != "Downloading" || c.Status != metav1.ConditionFalse || st.Progress.DisplayPercentage != "N/A" {
+		t.Fatalf("DownloadComplete %+v progress %+v", c, st.Progress)
+	}
+}
