@@ -47,14 +47,11 @@ type Filter struct {
 // filter's constraints, or the source-wide ones when the filter has none; a tag matches if it satisfies
 // any of them.
 func ParseFilter(image, defaultRegistry string, exclude, versions []string) (Filter, error) {
-	f := Filter{Image: image, Exclude: exclude, Registry: defaultRegistry}
+	f := Filter{Image: image, Exclude: exclude, Registry: strings.TrimRight(trimScheme(defaultRegistry), "/")}
 	if f.Registry == "" {
 		f.Registry = DefaultRegistry
 	}
-	rest := strings.TrimSpace(image)
-	for _, scheme := range []string{"https://", "http://", "oci://", "docker://"} {
-		rest = strings.TrimPrefix(rest, scheme)
-	}
+	rest := trimScheme(image)
 	if strings.Contains(rest, "@") {
 		return Filter{}, fmt.Errorf("filter %q: digest references are not supported; use a repository or a tag", image)
 	}
@@ -94,6 +91,14 @@ func ParseFilter(image, defaultRegistry string, exclude, versions []string) (Fil
 		f.Versions = append(f.Versions, c)
 	}
 	return f, nil
+}
+
+func trimScheme(s string) string {
+	s = strings.TrimSpace(s)
+	for _, scheme := range []string{"https://", "http://", "oci://", "docker://"} {
+		s = strings.TrimPrefix(s, scheme)
+	}
+	return s
 }
 
 // MatchesRepository reports whether a catalog repository is selected by a wildcard filter (path.Match:

@@ -27,6 +27,7 @@ func TestParseFilter(t *testing.T) {
 		{image: "localhost/a/b", registry: "localhost", repo: "a/b"},
 		{image: "ubuntu:22.04", registry: "docker.io", repo: "ubuntu", tag: "22.04"},
 		{image: "docker://ghcr.io/x/y", registry: "ghcr.io", repo: "x/y"},
+		{image: "x/y", defReg: "https://quay.io/", registry: "quay.io", repo: "x/y"},
 		{image: "127.0.0.1:5000/team/*", registry: "127.0.0.1:5000", repo: "team/*", wildcard: true},
 		{image: "ghcr.io/x/y@sha256:abc", err: "digest"},
 		{image: "x/y:", err: "empty tag"},

@@ -182,6 +182,31 @@ func TestNewImages(t *testing.T) {
 	}
 }
 
+func TestSync(t *testing.T) {
+	reg := &fakeRegistry{repos: map[string][]string{"r.io/x/a": {"1.0.0", "2.0.0", "3.0.0-rc.1"}, "q.io/x/a": {"1.0.0", "2.5.0"}}}
+	src := source(
+		aimv1.AIMModelSourceFilter{Image: "x/a"},                                     // source-wide versions
+		aimv1.AIMModelSourceFilter{Image: "x/a", Versions: []string{"<2"}},           // own versions replace them
+		aimv1.AIMModelSourceFilter{Image: "q.io/x/a"},                                // other registry
+		aimv1.AIMModelSourceFilter{Image: "x/a", Versions: []string{">=3.0.0-rc.1"}}, // pre-release asked for
+		aimv1.AIMModelSourceFilter{Image: "x/a@sha256:00"},                           // invalid
+	)
+	src.Spec.Versions = []string{">=2"}
+	res := Sync(context.Background(), &registry.Lister{Client: reg}, src)
+	var got []string
+	for _, i := range res.Images {
+		got = append(got, i.URI())
+	}
+	// Duplicates across filters count once, in filter order.
+	want := []string{"r.io/x/a:2.0.0", "r.io/x/a:1.0.0", "q.io/x/a:2.5.0", "r.io/x/a:3.0.0-rc.1"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("images %v, want %v", got, want)
+	}
+	if res.Filters != 5 || res.FailedCount() != 1 || res.Failed[4] == nil || !strings.Contains(res.Failed[4].Error(), "digest") {
+		t.Errorf("failures: %v", res.Failed)
+	}
+}
+
 func TestFiltersHealth(t *testing.T) {
 	cases := []struct {
 		n, failed int
