@@ -16,9 +16,11 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
 
@@ -139,8 +141,11 @@ func startOperator(t *testing.T) *operator {
 		dyn := dynamic.NewForConfigOrDie(cfg)
 
 		aimFactory := aiminformers.NewSharedInformerFactory(client, 0)
-		kubeFactory := controller.NewKubeInformerFactory(kube, controller.CacheOptions{})
+		// Nodes as metadata only, as cmd/aimlite wires them.
+		nodeFactory := controller.NewMetadataInformerFactory(metadata.NewForConfigOrDie(cfg), controller.CacheOptions{})
+		nodes := nodeFactory.ForResource(schema.GroupVersionResource{Version: "v1", Resource: "nodes"}).Informer()
 		mgr := controller.NewManager()
+		mgr.AddInformerFactory(nodeFactory)
 		q := controller.DefaultQueueOptions()
 		q.Workers = 4
 		if err := runtimeconfig.Register(runtimeconfig.Deps{Manager: mgr, Informers: aimFactory, Client: client, Queue: q}); err != nil {
@@ -150,7 +155,7 @@ func startOperator(t *testing.T) *operator {
 			Fetcher: imagemeta.RegistryFetcher{}, Queue: q, SystemNamespace: systemNS}); err != nil {
 			t.Fatal(err)
 		}
-		reg, err := servicetemplate.Register(servicetemplate.Deps{Manager: mgr, AIMInformers: aimFactory, KubeInformers: kubeFactory,
+		reg, err := servicetemplate.Register(servicetemplate.Deps{Manager: mgr, AIMInformers: aimFactory, Nodes: nodes,
 			Client: client, Kube: kube, Dynamic: dyn, Queue: q, SystemNamespace: systemNS, DiscoveryCap: discoveryCap,
 			Backoff: discovery.Backoff{Base: testBackoff},
 			PodAnnotations: func(_, tpl string, attempt int32) map[string]string {

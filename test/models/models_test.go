@@ -358,3 +358,41 @@ func TestDeletingModelCollectsTemplates(t *testing.T) {
 		return apierrors.IsNotFound(err), fmt.Sprint(err)
 	})
 }
+
+// An AIMClusterModel creates AIMClusterServiceTemplates, whose discovery Jobs run in the operator
+// namespace, and becomes Ready with them.
+func TestClusterModelCreatesClusterTemplates(t *testing.T) {
+	startOperator(t)
+	name := "cl-" + strings.ToLower(strings.ReplaceAll(t.Name(), "Test", ""))[:20]
+	m := create(t, op.client.AimV1alpha1().AIMClusterModels().Create, &aimv1.AIMClusterModel{ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec: aimv1.AIMModelSpec{Image: "ghcr.io/silogen/aim-cluster:1.0",
+			ImageMetadata: &aimv1.ImageMetadata{Model: &aimv1.ModelMetadata{CanonicalName: "org/cluster",
+				RecommendedDeployments: []aimv1.RecommendedDeployment{{GPUModel: "MI325X", GPUCount: 1, Metric: "throughput", Precision: "fp8"}}}}}})
+	t.Cleanup(func() { _ = op.client.AimV1alpha1().AIMClusterModels().Delete(bg, name, metav1.DeleteOptions{}) })
+	tplName := naming.GeneratedTemplateName(name, m.Spec.Image, naming.TemplateDeployment{GPUModel: "MI325X", GPUCount: 1, Metric: "throughput", Precision: "fp8"})
+	eventually(t, 90*time.Second, "cluster template Ready", func() (bool, string) {
+		tp, err := op.client.AimV1alpha1().AIMClusterServiceTemplates().Get(bg, tplName, metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error()
+		}
+		return tp.Status.Status == "Ready", fmt.Sprintf("status=%q %v", tp.Status.Status, tp.Status.Conditions)
+	})
+	tp, _ := op.client.AimV1alpha1().AIMClusterServiceTemplates().Get(bg, tplName, metav1.GetOptions{})
+	if tp.Status.DiscoveryJob == nil || tp.Status.DiscoveryJob.Namespace != systemNS {
+		t.Errorf("discovery job ref %+v", tp.Status.DiscoveryJob)
+	}
+	if c := cond(tp.Status.Conditions, "ClusterModelReady"); c == nil || c.Reason != "ClusterModelFound" {
+		t.Errorf("ClusterModelReady %s", condStr(c))
+	}
+	if ref := metav1.GetControllerOf(tp); ref == nil || ref.Kind != "AIMClusterModel" || ref.UID != m.UID {
+		t.Errorf("owner %+v", ref)
+	}
+	eventually(t, 30*time.Second, "cluster model Ready", func() (bool, string) {
+		cm, err := op.client.AimV1alpha1().AIMClusterModels().Get(bg, name, metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error()
+		}
+		c := cond(cm.Status.Conditions, "ClusterServiceTemplatesReady")
+		return cm.Status.Status == "Ready" && c != nil && c.Reason == "AllTemplatesReady", fmt.Sprintf("status=%q %s", cm.Status.Status, condStr(c))
+	})
+}
