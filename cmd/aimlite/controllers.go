@@ -1,12 +1,35 @@
 package main
 
-import "k8s.io/klog/v2"
+import (
+	"context"
+
+	"k8s.io/client-go/tools/events"
+	"k8s.io/klog/v2"
+)
 
 // registerControllers is the one place AIM reconcilers are wired onto the
 // manager. Each reconciler package exposes Register(Deps); build its Deps from
 // e (e.Manager, e.AIMInformers, e.Client, e.Kube, e.Queue, e.ISVCKind, ...).
 // Use e.KubeInformers(selector) for built-in kinds so the cache stays small.
-func registerControllers(e *env) error {
-	klog.Background().Info("No controllers registered yet")
+//
+// Events (what `kubectl describe` shows) go through one events/v1 broadcaster,
+// which aggregates and rate-limits repeats; it stops when ctx ends.
+func registerControllers(ctx context.Context, e *env) error {
+	broadcaster := events.NewBroadcaster(&events.EventSinkImpl{Interface: e.Kube.EventsV1()})
+	if err := broadcaster.StartRecordingToSinkWithContext(ctx); err != nil {
+		return err
+	}
+	recorder := eventRecorders(broadcaster)
+
+	if err := registerModels(e, recorder); err != nil {
+		return err
+	}
+	if err := registerServiceControllers(e); err != nil {
+		return err
+	}
+	if err := registerClusterModelSource(e, recorder); err != nil {
+		return err
+	}
+	klog.FromContext(ctx).Info("Controllers registered", "count", len(e.Manager.Controllers()))
 	return nil
 }

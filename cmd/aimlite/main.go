@@ -24,6 +24,7 @@ func main() {
 	o := defaultOptions()
 	fs := flag.NewFlagSet(os.Args[0], flag.ExitOnError)
 	o.bindFlags(fs)
+	bindModelFlags(fs)
 	klog.InitFlags(fs)
 	_ = fs.Parse(os.Args[1:])
 	if err := setupLogging(o.logFormat); err != nil {
@@ -57,7 +58,7 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	if err := registerControllers(e); err != nil {
+	if err := registerControllers(ctx, e); err != nil {
 		return fmt.Errorf("registering controllers: %w", err)
 	}
 	e.Manager.SetReconcileObserver(prom)
