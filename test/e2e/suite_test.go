@@ -1,0 +1,297 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/tools/cache"
+)
+
+// scenario is one independent end-to-end flow; each runs in parallel in its own namespace.
+type scenario struct {
+	name string
+	run  func(t *testing.T, ns string)
+}
+
+// scenarios is filled by the scenario files' init functions.
+var scenarios []scenario
+
+func register(name string, run func(t *testing.T, ns string)) {
+	scenarios = append(scenarios, scenario{name, run})
+}
+
+// op is the operator subprocess (nil when the suite uses an operator already running in the cluster).
+var op *operatorProc
+
+// TestE2E starts one aimlite for all scenarios, runs them in parallel, then stops it. Run one scenario
+// with -run 'TestE2E/scenarios/<Name>'.
+func TestE2E(t *testing.T) {
+	if wantOwnOperator() {
+		op = startOperator(t)
+	} else {
+		t.Log("KUBECONFIG set without E2E_START_OPERATOR=1: using the aimlite already running in the cluster")
+	}
+	stop := make(chan struct{})
+	defer close(stop)
+	if env.Local() {
+		serveDiscoveryLogs(t, stop)
+	}
+	t0 := time.Now()
+	t.Run("scenarios", func(t *testing.T) {
+		for _, s := range scenarios {
+			t.Run(s.name, func(t *testing.T) {
+				t.Parallel()
+				ns := env.Namespace(t)
+				t.Cleanup(func() {
+					if t.Failed() && op != nil {
+						t.Logf("aimlite log lines mentioning %s:\n%s", ns, op.tail(40, ns))
+					}
+				})
+				s.run(t, ns)
+			})
+		}
+	})
+	t.Logf("%d scenarios in %s", len(scenarios), time.Since(t0).Round(100*time.Millisecond))
+}
+
+// discoveryOutput is what a fake AIM image prints for `dry-run --format=json`: noise, then the JSON array
+// of profiles. It is derived from the discovery pod's env so every template gets a matching profile.
+func discoveryOutput(p *corev1.Pod) string {
+	envOf := map[string]string{}
+	image := ""
+	for _, c := range p.Spec.Containers {
+		if c.Name == "discovery" {
+			image = c.Image
+			for _, e := range c.Env {
+				envOf[e.Name] = e.Value
+			}
+		}
+	}
+	id := discoveredModelID(image)
+	gpu, metric, precision := envOf["AIM_GPU_MODEL"], envOf["AIM_METRIC"], envOf["AIM_PRECISION"]
+	if gpu == "" {
+		gpu = "MI300X"
+	}
+	if metric == "" {
+		metric = "latency"
+	}
+	if precision == "" {
+		precision = "fp8"
+	}
+	profile := []map[string]any{{
+		"filename": fmt.Sprintf("vllm-%s-%s-tp1-%s.yaml", strings.ToLower(gpu), precision, metric),
+		"profile": map[string]any{
+			"model":       id,
+			"metadata":    map[string]any{"engine": "vllm", "gpu": gpu, "precision": precision, "gpu_count": 1, "metric": metric, "type": "optimized"},
+			"engine_args": map[string]any{"tensor-parallel-size": 1},
+			"env_vars":    map[string]any{"VLLM_E2E": "1"},
+		},
+		"models": []map[string]any{{"name": id, "source": "hf://" + id, "size_gb": 1.5}},
+	}}
+	b, _ := json.Marshal(profile)
+	return "INFO starting dry run [rank 0]\n" + string(b) + "\nINFO done"
+}
+
+// discoveredModelID is the model ID the fake discovery reports for an image: org/<repository name>.
+func discoveredModelID(image string) string {
+	name := image[strings.LastIndex(image, "/")+1:]
+	if i := strings.Index(name, ":"); i >= 0 {
+		name = name[:i]
+	}
+	return "org/" + name
+}
+
+// serveDiscoveryLogs plays the AIM image's discovery container: kwok completes the pod at once, so as
+// soon as a discovery pod appears its log is set through kwok's log endpoint (testenv.SetPodLogs).
+func serveDiscoveryLogs(t *testing.T, stop chan struct{}) {
+	f := informers.NewSharedInformerFactoryWithOptions(env.Client, 0,
+		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = "aim.eai.amd.com/template" }))
+	var mu sync.Mutex
+	done := map[string]bool{}
+	serve := func(obj any) {
+		p, ok := obj.(*corev1.Pod)
+		if !ok {
+			return
+		}
+		key := p.Namespace + "/" + p.Name
+		mu.Lock()
+		defer mu.Unlock()
+		if done[key] {
+			return
+		}
+		if err := env.SetPodLogs(bg, p.Namespace, p.Name, "discovery", discoveryOutput(p)); err != nil {
+			t.Logf("discovery logs for %s: %v", key, err)
+			return
+		}
+		done[key] = true
+	}
+	_, _ = f.Core().V1().Pods().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: serve, UpdateFunc: func(_, o any) { serve(o) },
+	})
+	f.Start(stop)
+	f.WaitForCacheSync(stop)
+}
+
+// gpuDeviceIDs are the device IDs of the GPU models the scenarios use (catalogue §7).
+var gpuDeviceIDs = map[string][]string{
+	"MI300X": {"74a1", "74a9", "74b5", "74bd"},
+	"MI325X": {"74a5", "74b9"},
+	"MI355X": {"75a3", "75b3"},
+}
+
+// requireGPU skips the test unless some node carries the device-ID label of the GPU model. The local
+// control plane always has MI300X and MI325X nodes.
+func requireGPU(t *testing.T, model string) {
+	t.Helper()
+	if env.Local() {
+		return
+	}
+	nodes, err := env.Client.CoreV1().Nodes().List(bg, metav1.ListOptions{})
+	if err != nil {
+		t.Fatalf("list nodes: %v", err)
+	}
+	for _, n := range nodes.Items {
+		for _, id := range gpuDeviceIDs[model] {
+			if n.Labels["amd.com/gpu.device-id"] == id || n.Labels["beta.amd.com/gpu.device-id"] == id {
+				return
+			}
+		}
+	}
+	t.Skipf("no node with an %s (amd.com/gpu.device-id) label in this cluster", model)
+}
+
+// requireLocal skips the test on an external cluster, saying why.
+func requireLocal(t *testing.T, why string) {
+	t.Helper()
+	if !env.Local() {
+		t.Skipf("needs the local control plane: %s", why)
+	}
+}
+
+// Paused dependencies: the reconciler leaves them alone, so the test sets their status (catalogue §4.2).
+const pausedAnnotation = `aim.eai.amd.com/reconciliation-paused: "true"`
+
+// paintModel creates a paused AIMModel whose status the test controls.
+func paintModel(t *testing.T, ns, name, image, status string) *U {
+	t.Helper()
+	m := create(t, ns, `
+apiVersion: aim.eai.amd.com/v1alpha1
+kind: AIMModel
+metadata:
+  name: %s
+  annotations:
+    %s
+spec:
+  image: %s
+`, name, pausedAnnotation, image)
+	setModelStatus(t, ns, name, status)
+	return m
+}
+
+func setModelStatus(t *testing.T, ns, name, status string) {
+	t.Helper()
+	setStatus(t, "AIMModel", ns, name, map[string]any{"status": status})
+}
+
+// paintTemplate creates a paused AIMServiceTemplate with a hand-set Ready status and one model source.
+func paintTemplate(t *testing.T, ns, name, model, status, sourceURI, modelID string) *U {
+	t.Helper()
+	tpl := create(t, ns, `
+apiVersion: aim.eai.amd.com/v1alpha1
+kind: AIMServiceTemplate
+metadata:
+  name: %s
+  annotations:
+    %s
+spec:
+  modelName: %s
+  metric: latency
+  precision: fp8
+`, name, pausedAnnotation, model)
+	readyStatus := "True"
+	if status != "Ready" {
+		readyStatus = "False"
+	}
+	setStatus(t, "AIMServiceTemplate", ns, name, map[string]any{
+		"status": status,
+		"profile": map[string]any{"metadata": map[string]any{"type": "optimized", "metric": "latency", "precision": "fp8",
+			"gpu": "MI300X", "gpuCount": int64(1), "engine": "vllm"}},
+		"resolvedHardware": map[string]any{"gpu": map[string]any{"requests": int64(1), "model": "MI300X"}},
+		"hardwareSummary":  "1 x MI300X",
+		"modelSources":     []any{map[string]any{"sourceUri": sourceURI, "modelId": modelID, "size": "1Gi"}},
+		"conditions": []any{map[string]any{"type": "Ready", "status": readyStatus, "reason": "AllComponentsReady",
+			"message": "All components are ready", "lastTransitionTime": metav1.Now().UTC().Format(time.RFC3339)}},
+	})
+	return tpl
+}
+
+// playKServe does KServe's part for an InferenceService: a Ready predictor pod and Ready=True status.
+func playKServe(t *testing.T, ns, isvc string) {
+	t.Helper()
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: isvc + "-predictor-e2e", Namespace: ns,
+			Labels: map[string]string{"serving.kserve.io/inferenceservice": isvc, "component": "predictor"}},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "kserve-container", Image: "registry.k8s.io/pause:3.10"}}},
+	}
+	if _, err := env.Client.CoreV1().Pods(ns).Create(bg, pod, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("predictor pod: %v", err)
+	}
+	waitUntil(t, 60*time.Second, "predictor pod Ready", func() (bool, string) {
+		p, err := env.Client.CoreV1().Pods(ns).Get(bg, pod.Name, metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error()
+		}
+		for _, c := range p.Status.Conditions {
+			if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprintf("phase %s", p.Status.Phase)
+	})
+	setStatus(t, "InferenceService", ns, isvc, map[string]any{"conditions": []any{
+		map[string]any{"type": "Ready", "status": "True", "lastTransitionTime": metav1.Now().UTC().Format(time.RFC3339)},
+	}})
+}
+
+// printerColumnsPopulated asks the apiserver for the object as a Table (what `kubectl get` prints) and
+// expects the named columns to be non-empty.
+func printerColumnsPopulated(t *testing.T, kind, ns, name string, columns ...string) {
+	t.Helper()
+	k := kinds[kind]
+	path := fmt.Sprintf("/apis/%s/%s/namespaces/%s/%s/%s", k.gvr.Group, k.gvr.Version, ns, k.gvr.Resource, name)
+	if k.cluster {
+		path = fmt.Sprintf("/apis/%s/%s/%s/%s", k.gvr.Group, k.gvr.Version, k.gvr.Resource, name)
+	}
+	raw, err := env.Client.Discovery().RESTClient().Get().AbsPath(path).
+		SetHeader("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io").Do(bg).Raw()
+	if err != nil {
+		t.Errorf("%s %s as Table: %v", kind, name, err)
+		return
+	}
+	var tbl metav1.Table
+	if err := json.Unmarshal(raw, &tbl); err != nil || len(tbl.Rows) != 1 {
+		t.Errorf("%s %s as Table: %v (%d rows)", kind, name, err, len(tbl.Rows))
+		return
+	}
+	idx := map[string]int{}
+	for i, c := range tbl.ColumnDefinitions {
+		idx[c.Name] = i
+	}
+	for _, col := range columns {
+		i, ok := idx[col]
+		if !ok {
+			t.Errorf("%s: no printer column %q (have %v)", kind, col, tbl.ColumnDefinitions)
+			continue
+		}
+		if v := tbl.Rows[0].Cells[i]; v == nil || fmt.Sprint(v) == "" || fmt.Sprint(v) == "<none>" {
+			t.Errorf("%s %s: printer column %q is empty", kind, name, col)
+		}
+	}
+}
