@@ -576,3 +576,27 @@ func TestPipelinePaused(t *testing.T) {
 		t.Errorf("paused source was reconciled")
 	}
 }
+
+// A deleted model is not recreated (or even noticed in the registry) before the next sync; the count drops
+// at once, and the next sync creates it again.
+func TestPipelineDeletedModelComesBackAtNextSync(t *testing.T) {
+	reg := &fakeRegistry{repos: map[string][]string{"r.io/x/m": {"1.0.0", "2.0.0"}}}
+	h := newHarness(t, source(aimv1.AIMModelSourceFilter{Image: "x/m"}), reg)
+	h.run()
+	gone := ModelName(img("x/m", "1.0.0"))
+	obj, _, _ := h.models.GetByKey(gone)
+	if err := h.models.Delete(obj); err != nil {
+		t.Fatal(err)
+	}
+	h.applied = nil
+	h.clock.Step(time.Minute)
+	h.run()
+	if len(h.applied) != 0 || h.src.Status.DiscoveredModels != 1 || h.src.Status.AvailableModels != 2 || !h.src.Status.ModelsLimitReached {
+		t.Errorf("after the delete: applied %v, status %+v", h.applied, h.src.Status)
+	}
+	h.clock.Step(time.Hour)
+	h.run()
+	if !reflect.DeepEqual(h.applied, []string{gone}) || h.src.Status.DiscoveredModels != 2 {
+		t.Errorf("next sync: applied %v, status %+v", h.applied, h.src.Status)
+	}
+}
