@@ -267,3 +267,61 @@ func TestNamespaceDelete(t *testing.T) {
 		return ignoreNotFound(err)
 	})
 }
+
+// Losing a Shared cache degrades the service (CacheLost) without touching the
+// InferenceService's volumes; the cache is recreated and the service runs again.
+func TestLostCacheKeepsVolumes(t *testing.T) {
+	startOperator(t)
+	ns := env.Namespace(t)
+	paintModel(t, ns, "llama", "ghcr.io/example/llama:1.0", "Ready")
+	paintTemplate(t, ns, "tpl", "llama", "Ready", "fp8", source{"hf://org/lost", "org/lost", "1Gi"})
+	createService(t, ns, &aimv1.AIMService{ObjectMeta: metav1.ObjectMeta{Name: "lost"},
+		Spec: aimv1.AIMServiceSpec{Model: aimv1.AIMServiceModel{Name: "llama"}}})
+	isvcName, _ := naming.InferenceServiceName("lost", ns)
+	eventually(t, 60*time.Second, "inference service", func() error {
+		_, err := env.Dynamic.Resource(kserve.GVR).Namespace(ns).Get(bg, isvcName, metav1.GetOptions{})
+		return err
+	})
+	setISVCReady(t, ns, isvcName)
+	waitServiceStatus(t, ns, "lost", "Running", "Ready", "AllComponentsReady", 30*time.Second)
+	before, _ := env.Dynamic.Resource(kserve.GVR).Namespace(ns).Get(bg, isvcName, metav1.GetOptions{})
+	volsBefore, _, _ := kserve.ExtraVolumes(before)
+
+	// Pause the service so the lost state is observable, delete the cache, then resume.
+	c := aimClient(t)
+	cacheName := naming.SharedTemplateCacheName("tpl", ns)
+	setPaused := func(p bool) {
+		eventually(t, 10*time.Second, "pause service", func() error {
+			s := getService(t, ns, "lost")
+			if p {
+				s.Annotations = paused
+			} else {
+				s.Annotations = nil
+			}
+			_, err := c.AimV1alpha1().AIMServices(ns).Update(bg, s, metav1.UpdateOptions{})
+			return err
+		})
+	}
+	setPaused(true)
+	if err := c.AimV1alpha1().AIMTemplateCaches(ns).Delete(bg, cacheName, metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "cache deleted", func() error {
+		if _, err := c.AimV1alpha1().AIMTemplateCaches(ns).Get(bg, cacheName, metav1.GetOptions{}); err == nil {
+			return fmt.Errorf("cache still there")
+		}
+		return nil
+	})
+	setPaused(false)
+	// Either observed transiently (CacheLost) or already healed; the end state must be Running
+	// with the very same volumes.
+	waitServiceStatus(t, ns, "lost", "Running", "CacheReady", "CacheReady", 60*time.Second)
+	after, _ := env.Dynamic.Resource(kserve.GVR).Namespace(ns).Get(bg, isvcName, metav1.GetOptions{})
+	volsAfter, _, _ := kserve.ExtraVolumes(after)
+	if fmt.Sprint(volsBefore) != fmt.Sprint(volsAfter) || len(volsAfter) != 1 {
+		t.Fatalf("volumes changed across the lost cache:\nbefore %v\nafter  %v", volsBefore, volsAfter)
+	}
+	if _, err := c.AimV1alpha1().AIMTemplateCaches(ns).Get(bg, cacheName, metav1.GetOptions{}); err != nil {
+		t.Fatalf("cache not recreated: %v", err)
+	}
+}
