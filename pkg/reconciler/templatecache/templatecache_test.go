@@ -4,7 +4,11 @@ import (
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/aimlite/aimlite/pkg/aim/store"
 
 	aimv1 "github.com/aimlite/aimlite/pkg/apis/aim/v1alpha1"
 	sm "github.com/aimlite/aimlite/pkg/statemachine"
@@ -89,6 +93,52 @@ func TestTemplateHealth(t *testing.T) {
 		h := templateHealth(tt.t)
 		if h.GetState() != tt.state || h.GetReason() != tt.reason {
 			t.Errorf("%s: got %s/%s", tt.name, h.GetState(), h.GetReason())
+		}
+	}
+}
+
+func TestTemplateLookupByScope(t *testing.T) {
+	gr := schema.GroupResource{}
+	ix := func(objs ...any) cache.Indexer {
+		i := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
+		for _, o := range objs {
+			_ = i.Add(o)
+		}
+		return i
+	}
+	nsT := &aimv1.AIMServiceTemplate{ObjectMeta: metav1.ObjectMeta{Name: "tpl", Namespace: "ns"},
+		Status: aimv1.AIMServiceTemplateStatus{Status: "Ready", ModelSources: []aimv1.AIMModelSource{{SourceURI: "hf://ns/x"}}}}
+	clT := &aimv1.AIMClusterServiceTemplate{ObjectMeta: metav1.ObjectMeta{Name: "tpl"},
+		Status: aimv1.AIMServiceTemplateStatus{Status: "Ready", ModelSources: []aimv1.AIMModelSource{{SourceURI: "hf://cl/x"}}}}
+	onlyCl := &aimv1.AIMClusterServiceTemplate{ObjectMeta: metav1.ObjectMeta{Name: "cl-only"},
+		Status: aimv1.AIMServiceTemplateStatus{Status: "Ready", ModelSources: []aimv1.AIMModelSource{{SourceURI: "hf://cl/only"}}}}
+	r := &Reconciler{Stores: Stores{
+		Templates:        store.FromIndexer[*aimv1.AIMServiceTemplate](ix(nsT), gr),
+		ClusterTemplates: store.FromIndexer[*aimv1.AIMClusterServiceTemplate](ix(clT, onlyCl), gr),
+	}}
+	tests := []struct {
+		scope, name string
+		wantURI     string
+		notFound    bool
+	}{
+		{scope: "Namespace", name: "tpl", wantURI: "hf://ns/x"},
+		{scope: "Cluster", name: "tpl", wantURI: "hf://cl/x"},
+		{scope: "Unknown", name: "tpl", wantURI: "hf://ns/x"},
+		{scope: "Unknown", name: "cl-only", wantURI: "hf://cl/only"},
+		{scope: "Namespace", name: "cl-only", notFound: true},
+	}
+	for _, tt := range tests {
+		c := &aimv1.AIMTemplateCache{ObjectMeta: metav1.ObjectMeta{Name: "c", Namespace: "ns"},
+			Spec: aimv1.AIMTemplateCacheSpec{TemplateName: tt.name, TemplateScope: aimv1.AIMResolutionScope(tt.scope)}}
+		got := r.fetchTemplate(c)
+		if tt.notFound {
+			if !got.IsNotFound() {
+				t.Errorf("%s/%s: want NotFound, got %+v", tt.scope, tt.name, got)
+			}
+			continue
+		}
+		if got.Error != nil || got.Value.Sources[0].SourceURI != tt.wantURI {
+			t.Errorf("%s/%s: got %+v", tt.scope, tt.name, got)
 		}
 	}
 }
