@@ -23,6 +23,45 @@ type Limiter struct {
 
 	mu       sync.Mutex
 	reserved map[string]time.Time
+	waiting  map[string]func()
+}
+
+// TryAcquireOrWait is TryAcquire that, when refused, remembers wake (e.g. an enqueue of the template) to
+// be called by Wake when a slot may have freed up, instead of leaving the waiter to poll.
+func (l *Limiter) TryAcquireOrWait(key string, wake func()) bool {
+	if l.TryAcquire(key) {
+		l.mu.Lock()
+		delete(l.waiting, key)
+		l.mu.Unlock()
+		return true
+	}
+	if wake != nil {
+		l.mu.Lock()
+		if l.waiting == nil {
+			l.waiting = map[string]func(){}
+		}
+		l.waiting[key] = wake
+		l.mu.Unlock()
+	}
+	return false
+}
+
+// Wake calls the wake functions of up to n waiters (n <= 0: all) and forgets them; call it when a
+// discovery Job finishes or disappears.
+func (l *Limiter) Wake(n int) {
+	l.mu.Lock()
+	var fns []func()
+	for k, f := range l.waiting {
+		if n > 0 && len(fns) >= n {
+			break
+		}
+		fns = append(fns, f)
+		delete(l.waiting, k)
+	}
+	l.mu.Unlock()
+	for _, f := range fns {
+		f()
+	}
 }
 
 func (l *Limiter) now() time.Time {

@@ -75,3 +75,24 @@ func TestLimiterConcurrent(t *testing.T) {
 		t.Fatalf("granted %d, want 10", granted)
 	}
 }
+
+func TestLimiterWake(t *testing.T) {
+	running := map[string]bool{"x": true}
+	l := &Limiter{Cap: 1, Jobs: func() map[string]bool { return running }}
+	woken := 0
+	if l.TryAcquireOrWait("a", func() { woken++ }) || l.TryAcquireOrWait("b", func() { woken++ }) {
+		t.Fatal("at cap")
+	}
+	l.Wake(0)
+	if woken != 2 {
+		t.Fatalf("woken %d", woken)
+	}
+	l.Wake(0)
+	if woken != 2 {
+		t.Fatal("waiters are forgotten once woken")
+	}
+	running["x"] = false
+	if !l.TryAcquireOrWait("a", func() { woken++ }) {
+		t.Fatal("slot free")
+	}
+}

@@ -19,6 +19,7 @@ import (
 	aimlabels "github.com/aimlite/aimlite/pkg/aim/labels"
 	"github.com/aimlite/aimlite/pkg/aim/runtimeconfig"
 	aimv1 "github.com/aimlite/aimlite/pkg/apis/aim/v1alpha1"
+	"github.com/aimlite/aimlite/pkg/controller"
 	"github.com/aimlite/aimlite/pkg/statemachine"
 )
 
@@ -66,9 +67,11 @@ type Reconciler[T statemachine.Object] struct {
 	// Pods returns the pods of a Job (by its controller UID).
 	Pods func(namespace string, jobUID types.UID) ([]*corev1.Pod, error)
 	// Caches lists template caches of a namespace (namespaced templates only).
-	Caches          func(namespace string) ([]*aimv1.AIMTemplateCache, error)
-	Logs            LogReader
-	Limiter         *discovery.Limiter
+	Caches  func(namespace string) ([]*aimv1.AIMTemplateCache, error)
+	Logs    LogReader
+	Limiter *discovery.Limiter
+	// Wake enqueues a template that waits for a discovery slot (nil: it polls every CapRequeue).
+	Wake            func(controller.Key)
 	Backoff         discovery.Backoff
 	SystemNamespace string
 	Clock           clock.PassiveClock
@@ -145,7 +148,12 @@ func (r *Reconciler[T]) FetchRemoteState(ctx context.Context, rc statemachine.Re
 		f.Caches, f.CachesErr = r.Caches(t.Namespace)
 	}
 	if o := Compose(t, jobNS, f, r.Backoff); o.NeedsSlot() && r.Limiter != nil {
-		f.SlotGranted = r.Limiter.TryAcquire(SlotKey(jobNS, r.ControllerName, t.Name))
+		var wake func()
+		if r.Wake != nil {
+			key := controller.NewKey(t.Namespace, t.Name)
+			wake = func() { r.Wake(key) }
+		}
+		f.SlotGranted = r.Limiter.TryAcquireOrWait(SlotKey(jobNS, r.ControllerName, t.Name), wake)
 	} else if r.Limiter == nil {
 		f.SlotGranted = true
 	}

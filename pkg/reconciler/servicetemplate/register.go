@@ -289,6 +289,21 @@ func Register(d Deps) (*Registered, error) {
 		nodeInf, cmodels.Informer(), nil, crcs.Informer(), clName); err != nil {
 		return nil, err
 	}
+	nsRec.Wake, clRec.Wake = nsCtl.Enqueue, clCtl.Enqueue
+	// A finished or deleted discovery Job frees a slot: wake the templates waiting for one (they also
+	// poll every CapRequeue, in case a wake is lost).
+	if _, err := jobs.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		UpdateFunc: func(oldObj, newObj any) {
+			o, _ := oldObj.(*batchv1.Job)
+			n, _ := newObj.(*batchv1.Job)
+			if o != nil && n != nil && discovery.Finished(o) == nil && discovery.Finished(n) != nil {
+				limiter.Wake(1)
+			}
+		},
+		DeleteFunc: func(any) { limiter.Wake(1) },
+	}); err != nil {
+		return nil, err
+	}
 	d.Manager.Add(nsCtl, clCtl)
 	d.Manager.AddInformerFactory(d.AIMInformers, discoFactory)
 	if d.Nodes == nil {
