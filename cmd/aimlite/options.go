@@ -29,8 +29,8 @@ type options struct {
 
 func defaultOptions() options {
 	ns := systemNamespace()
+	// The lease namespace defaults to --system-namespace (see validate).
 	le := controller.DefaultLeaderElectionOptions("aimlite-leader")
-	le.Namespace = ns
 	return options{
 		systemNamespace: ns,
 		queue:           controller.DefaultQueueOptions(),
@@ -80,7 +80,7 @@ func (o *options) validate() error {
 	if o.queue.Workers < 1 {
 		return errors.New("--workers must be at least 1")
 	}
-	if o.leader.Enabled && o.leader.Namespace == "" {
+	if o.leader.Namespace == "" {
 		o.leader.Namespace = o.systemNamespace
 	}
 	return nil
