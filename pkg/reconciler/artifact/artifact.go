@@ -279,7 +279,10 @@ func (r *Reconciler) PlanResources(_ context.Context, _ sm.ReconcileContext[*aim
 	if !o.ready() && o.dlJob.IsNotFound() && o.rbExists {
 		p.Apply(download.DownloadJob(o.spec(), o.pvcName, o.size))
 	}
-	if !o.ready() {
+	// Progress arrives as status patches (watched); the periodic look only covers pods that
+	// stall without events, and never runs for a failed artifact (no error events every 10 s).
+	switch o.art.Status.Status {
+	case "", constants.StatusPending, constants.StatusProgressing:
 		p.RequeueAfter = ProgressRequeue
 	}
 	return p
