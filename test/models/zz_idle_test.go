@@ -33,7 +33,8 @@ func TestZeroMutationsWhenIdle(t *testing.T) {
 		m := getModel(t, ns, "idle")
 		tpls, _ := op.client.AimV1alpha1().AIMServiceTemplates(ns).List(bg, metav1.ListOptions{})
 		mc := cond(m.Status.Conditions, "RuntimeConfigReady")
-		ok := mc != nil && mc.Reason == "ConfigFound" && len(tpls.Items) == 1
+		ok := mc != nil && mc.Reason == "ConfigFound" && len(tpls.Items) == 1 &&
+			m.Status.ResolvedRuntimeConfig != nil && m.Status.ResolvedRuntimeConfig.Scope == "Cluster"
 		msg := "model " + condStr(mc)
 		for _, tp := range tpls.Items {
 			c := cond(tp.Status.Conditions, "RuntimeConfigReady")

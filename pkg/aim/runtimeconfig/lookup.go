@@ -85,3 +85,12 @@ func (r Result) Health(upstream bool) statemachine.ComponentHealth {
 	h.State, h.Reason = statemachine.StateReady, constants.ReasonConfigFound
 	return h
 }
+
+// Reference returns status.resolvedRuntimeConfig: the config's name and the scope it came from, or nil
+// when no config applies (the reference never set this field).
+func (r Result) Reference() *aimv1.AIMResolvedReference {
+	if r.Err != nil || r.Resolved.Spec == nil {
+		return nil
+	}
+	return &aimv1.AIMResolvedReference{Name: r.Name, Scope: aimv1.AIMResolutionScope(r.Scope)}
+}

@@ -223,6 +223,7 @@ func (r *Reconciler[T]) DecorateStatus(status *aimv1.AIMModelStatus, _ *statemac
 	if len(o.Spec.ModelSources) > 0 {
 		status.SourceType = aimv1.AIMModelSourceTypeCustom
 	}
+	status.ResolvedRuntimeConfig = o.RuntimeConfig.Reference()
 	if o.Source == metaSpec || o.Source == metaRegistry {
 		status.ImageMetadata = o.Metadata.DeepCopy()
 	}

@@ -261,6 +261,7 @@ func (r *Reconciler[T]) DecorateStatus(st *aimv1.AIMServiceTemplateStatus, cm *s
 		ref := &aimv1.AIMResolvedReference{Name: o.Model.Value.Name, Namespace: o.Model.Value.Namespace}
 		st.ResolvedModel = ref
 	}
+	st.ResolvedRuntimeConfig = o.RuntimeConfig.Reference()
 	t := o.Template
 	switch o.Phase {
 	case PhaseInline:

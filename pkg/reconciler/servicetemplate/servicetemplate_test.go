@@ -190,3 +190,43 @@ func TestDecorateSuccess(t *testing.T) {
 		t.Errorf("inline %+v %+v", c, st)
 	}
 }
+
+func TestPlanTemplateCache(t *testing.T) {
+	r := &Reconciler[*aimv1.AIMServiceTemplate]{ControllerName: "service-template"}
+	obj := &aimv1.AIMServiceTemplate{ObjectMeta: metav1.ObjectMeta{Name: "t", Namespace: "ns", UID: "uid-t"}}
+	rc := statemachine.ReconcileContext[*aimv1.AIMServiceTemplate]{Object: obj}
+	tp := tpl()
+	tp.Spec.ModelSources = []aimv1.AIMModelSource{{SourceURI: "hf://a/b", ModelID: "a/b"}}
+	tp.Spec.RuntimeConfigName = "rc"
+	f := Fetched{Now: t0, Model: okModel(), GPU: cluster}
+
+	if p := r.PlanResources(context.Background(), rc, Compose(tp, "ns", f, discovery.Backoff{})); !p.Empty() {
+		t.Errorf("caching disabled: %+v", p.ToApply())
+	}
+	tp.Caching = &aimv1.AIMTemplateCachingConfig{Enabled: true, Env: []corev1.EnvVar{{Name: "E", Value: "1"}}}
+	p := r.PlanResources(context.Background(), rc, Compose(tp, "ns", f, discovery.Backoff{}))
+	if len(p.ToApply()) != 1 {
+		t.Fatalf("cache plan %+v", p)
+	}
+	c := p.ToApply()[0].(*aimv1.AIMTemplateCache)
+	if c.Name != "t" || c.Spec.TemplateName != "t" || c.Spec.TemplateScope != "Namespace" || c.Spec.RuntimeConfigName != "rc" ||
+		len(c.Spec.Env) != 1 || c.Spec.Mode != "" || c.Labels["aim.eai.amd.com/service-template.name"] != "t" {
+		t.Errorf("cache %+v", c)
+	}
+	// A cache this template already owns is not re-created (whatever its name).
+	f.Caches = []*aimv1.AIMTemplateCache{{ObjectMeta: metav1.ObjectMeta{Name: "other",
+		OwnerReferences: []metav1.OwnerReference{{UID: "uid-t"}}}}}
+	if p := r.PlanResources(context.Background(), rc, Compose(tp, "ns", f, discovery.Backoff{})); !p.Empty() {
+		t.Errorf("owned cache exists: %+v", p.ToApply())
+	}
+	// Discovery path: no cache before discovery succeeded.
+	tp.Spec.ModelSources = nil
+	f.Caches = nil
+	o := Compose(tp, "ns", f, discovery.Backoff{})
+	o.SlotGranted = true
+	for _, a := range r.PlanResources(context.Background(), rc, o).ToApply() {
+		if _, ok := a.(*aimv1.AIMTemplateCache); ok {
+			t.Error("cache planned before discovery")
+		}
+	}
+}
