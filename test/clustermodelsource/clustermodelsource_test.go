@@ -60,6 +60,7 @@ type fakeRegistry struct {
 	srv      *httptest.Server
 	host     string
 	requests atomic.Int64
+	catalogs atomic.Int64 // one per sync of a wildcard filter
 }
 
 func newRegistry(t *testing.T, user, pass string) *fakeRegistry {
@@ -68,6 +69,9 @@ func newRegistry(t *testing.T, user, pass string) *fakeRegistry {
 	h := ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0)))
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		r.requests.Add(1)
+		if strings.HasSuffix(req.URL.Path, "/_catalog") {
+			r.catalogs.Add(1)
+		}
 		if user != "" {
 			if u, p, ok := req.BasicAuth(); !ok || u != user || p != pass {
 				w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
@@ -328,6 +332,9 @@ func TestWildcardSourceCreatesModels(t *testing.T) {
 	time.Sleep(time.Second)
 	if reg.requests.Load() != requests || o.writes.get(name) != writes {
 		t.Errorf("between syncs: registry requests %d→%d, status writes %d→%d", requests, reg.requests.Load(), writes, o.writes.get(name))
+	}
+	if n := reg.catalogs.Load(); n != 1 {
+		t.Errorf("the registry catalog was read %d times, want exactly one sync", n)
 	}
 	t.Logf("first sync: %d registry requests, %d status writes; %d reconciles since the annotation",
 		requests-pushRequests, writes, o.reconciles.Load()-reconciles)

@@ -21,6 +21,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	dynamicfake "k8s.io/client-go/dynamic/fake"
 	k8stesting "k8s.io/client-go/testing"
 	"k8s.io/client-go/tools/cache"
@@ -598,5 +599,31 @@ func TestPipelineDeletedModelComesBackAtNextSync(t *testing.T) {
 	h.run()
 	if !reflect.DeepEqual(h.applied, []string{gone}) || h.src.Status.DiscoveredModels != 2 {
 		t.Errorf("next sync: applied %v, status %+v", h.applied, h.src.Status)
+	}
+}
+
+func TestStaleGuard(t *testing.T) {
+	g := &staleGuard{written: map[types.UID]string{}}
+	src := &aimv1.AIMClusterModelSource{ObjectMeta: metav1.ObjectMeta{Name: "s", UID: "u1", ResourceVersion: "10"}}
+	if g.stale(src) {
+		t.Error("stale before any write")
+	}
+	g.wrote(src) // a write based on version 10
+	if !g.stale(src) {
+		t.Error("the cache still at version 10 is not stale")
+	}
+	newer := src.DeepCopy()
+	newer.ResourceVersion = "11"
+	if g.stale(newer) {
+		t.Error("version 11 reported stale")
+	}
+	recreated := src.DeepCopy()
+	recreated.UID = "u2"
+	if g.stale(recreated) {
+		t.Error("a recreated source (new UID) reported stale")
+	}
+	g.forget("s")
+	if g.stale(src) || len(g.written) != 0 {
+		t.Error("forget kept state")
 	}
 }

@@ -2,11 +2,13 @@ package clustermodelsource
 
 import (
 	"context"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
@@ -105,14 +107,28 @@ func Register(d Deps) (*controller.Controller, error) {
 		wiring.GVR(aimv1.SchemeGroupVersion.WithKind("AIMClusterModel")): models.Informer(),
 	})
 	pipe := NewPipeline(r, d.Client, applier, rec)
+	guard := &staleGuard{written: map[types.UID]string{}}
+	write := pipe.UpdateStatus
+	pipe.UpdateStatus = func(ctx context.Context, o *aimv1.AIMClusterModelSource) error {
+		err := write(ctx, o)
+		if err == nil {
+			guard.wrote(o)
+		}
+		return err
+	}
 	lister := sources.Lister()
 	ctl, err := controller.New(controller.Options{Name: Name, Queue: d.Queue,
 		Reconcile: func(ctx context.Context, key controller.Key) (controller.Result, error) {
 			src, err := lister.Get(key.Name)
 			if apierrors.IsNotFound(err) {
+				guard.forget(key.Name)
 				return controller.Result{}, nil
 			} else if err != nil {
 				return controller.Result{}, err
+			}
+			if guard.stale(src) {
+				// Our own status write is not in the cache yet; its watch event re-queues the source.
+				return controller.Result{}, nil
 			}
 			return wiring.Result(pipe.Run(ctx, src))
 		}})
@@ -138,4 +154,40 @@ func Register(d Deps) (*controller.Controller, error) {
 	}
 	d.Manager.Add(ctl)
 	return ctl, nil
+}
+
+// staleGuard skips reconciles of a source whose cached copy predates our last status write. Why: a model
+// event right after a sync would otherwise see the old lastSyncTime and read the registry a second time
+// (its status write then conflicts). It keeps, per source, the resourceVersion the last successful write
+// was based on; the cache holding exactly that version means it has not seen the write yet.
+type staleGuard struct {
+	mu      sync.Mutex
+	written map[types.UID]string
+	names   map[string]types.UID
+}
+
+func (g *staleGuard) wrote(o *aimv1.AIMClusterModelSource) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.names == nil {
+		g.names = map[string]types.UID{}
+	}
+	g.written[o.UID] = o.ResourceVersion // the version read, not the one the write produced
+	g.names[o.Name] = o.UID
+}
+
+func (g *staleGuard) stale(o *aimv1.AIMClusterModelSource) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	rv, ok := g.written[o.UID]
+	return ok && rv == o.ResourceVersion
+}
+
+func (g *staleGuard) forget(name string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if uid, ok := g.names[name]; ok {
+		delete(g.written, uid)
+		delete(g.names, name)
+	}
 }
