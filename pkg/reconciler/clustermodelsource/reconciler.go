@@ -265,6 +265,10 @@ func Sync(ctx context.Context, l *registry.Lister, src *aimv1.AIMClusterModelSou
 			res.Failed[i] = err
 			continue
 		}
+		if l.Client == nil {
+			res.Failed[i] = fmt.Errorf("no registry client configured")
+			continue
+		}
 		imgs, err := l.List(ctx, f)
 		res.Failed[i] = err
 		for _, img := range imgs {
