@@ -118,13 +118,9 @@ func Register(d Deps) error {
 	nsApplier := statemachine.NewApplier(d.Dynamic, resolver, constants.FieldManager(constants.ControllerModel))
 	nsApplier.Lookup = lookupVersions
 	nsPipe := &statemachine.Pipeline[*aimv1.AIMModel, *aimv1.AIMModelStatus, Fetched, Observation]{
-		Name: constants.ControllerModel,
-		Reconciler: &Reconciler[*aimv1.AIMModel]{ControllerName: constants.ControllerModel,
-			Access: Accessors[*aimv1.AIMModel]{
-				Spec:   func(o *aimv1.AIMModel) *aimv1.AIMModelSpec { return &o.Spec },
-				Status: func(o *aimv1.AIMModel) *aimv1.AIMModelStatus { return &o.Status }},
-			RuntimeConfigs: lookup, Templates: listTemplates(tpls.Informer()), Secrets: secrets, Fetcher: fetcher},
-		StatusOf: func(o *aimv1.AIMModel) *aimv1.AIMModelStatus { return &o.Status },
+		Name:       constants.ControllerModel,
+		Reconciler: NewModelReconciler(lookup, listTemplates(tpls.Informer()), secrets, fetcher),
+		StatusOf:   func(o *aimv1.AIMModel) *aimv1.AIMModelStatus { return &o.Status },
 		Fields: func(o *aimv1.AIMModel) statemachine.Status {
 			return statemachine.FieldsOf(&o.Status.Conditions, (*string)(&o.Status.Status), &o.Status.ObservedGeneration)
 		},
@@ -169,14 +165,9 @@ func Register(d Deps) error {
 	clApplier := statemachine.NewApplier(d.Dynamic, resolver, constants.FieldManager(constants.ControllerClusterModel))
 	clApplier.Lookup = lookupVersions
 	clPipe := &statemachine.Pipeline[*aimv1.AIMClusterModel, *aimv1.AIMModelStatus, Fetched, Observation]{
-		Name: constants.ControllerClusterModel,
-		Reconciler: &Reconciler[*aimv1.AIMClusterModel]{Cluster: true, ControllerName: constants.ControllerClusterModel,
-			Access: Accessors[*aimv1.AIMClusterModel]{
-				Spec:   func(o *aimv1.AIMClusterModel) *aimv1.AIMModelSpec { return &o.Spec },
-				Status: func(o *aimv1.AIMClusterModel) *aimv1.AIMModelStatus { return &o.Status }},
-			RuntimeConfigs: lookup, Templates: listTemplates(ctpls.Informer()), Secrets: secrets, Fetcher: fetcher,
-			SystemNamespace: d.SystemNamespace},
-		StatusOf: func(o *aimv1.AIMClusterModel) *aimv1.AIMModelStatus { return &o.Status },
+		Name:       constants.ControllerClusterModel,
+		Reconciler: NewClusterModelReconciler(lookup, listTemplates(ctpls.Informer()), secrets, fetcher, d.SystemNamespace),
+		StatusOf:   func(o *aimv1.AIMClusterModel) *aimv1.AIMModelStatus { return &o.Status },
 		Fields: func(o *aimv1.AIMClusterModel) statemachine.Status {
 			return statemachine.FieldsOf(&o.Status.Conditions, (*string)(&o.Status.Status), &o.Status.ObservedGeneration)
 		},
@@ -227,4 +218,23 @@ func firstErr(errs ...error) error {
 		}
 	}
 	return nil
+}
+
+// NewModelReconciler builds the AIMModel domain reconciler.
+func NewModelReconciler(rc runtimeconfig.Lookup, templates TemplateLister, secrets SecretGetter, fetcher imagemeta.Fetcher) *Reconciler[*aimv1.AIMModel] {
+	return &Reconciler[*aimv1.AIMModel]{ControllerName: constants.ControllerModel,
+		Access: Accessors[*aimv1.AIMModel]{
+			Spec:   func(o *aimv1.AIMModel) *aimv1.AIMModelSpec { return &o.Spec },
+			Status: func(o *aimv1.AIMModel) *aimv1.AIMModelStatus { return &o.Status }},
+		RuntimeConfigs: rc, Templates: templates, Secrets: secrets, Fetcher: fetcher}
+}
+
+// NewClusterModelReconciler builds the AIMClusterModel domain reconciler; pull secrets are read from
+// systemNamespace.
+func NewClusterModelReconciler(rc runtimeconfig.Lookup, templates TemplateLister, secrets SecretGetter, fetcher imagemeta.Fetcher, systemNamespace string) *Reconciler[*aimv1.AIMClusterModel] {
+	return &Reconciler[*aimv1.AIMClusterModel]{Cluster: true, ControllerName: constants.ControllerClusterModel,
+		Access: Accessors[*aimv1.AIMClusterModel]{
+			Spec:   func(o *aimv1.AIMClusterModel) *aimv1.AIMModelSpec { return &o.Spec },
+			Status: func(o *aimv1.AIMClusterModel) *aimv1.AIMModelStatus { return &o.Status }},
+		RuntimeConfigs: rc, Templates: templates, Secrets: secrets, Fetcher: fetcher, SystemNamespace: systemNamespace}
 }

@@ -199,19 +199,11 @@ func Register(d Deps) (*Registered, error) {
 	nsName := constants.ControllerServiceTemplate
 	nsApplier := statemachine.NewApplier(d.Dynamic, resolver, constants.FieldManager(nsName))
 	nsApplier.Lookup = versions
-	nsRec := &Reconciler[*aimv1.AIMServiceTemplate]{ControllerName: nsName,
-		Access: Accessors[*aimv1.AIMServiceTemplate]{
-			Spec: func(o *aimv1.AIMServiceTemplate) *aimv1.AIMServiceTemplateSpecCommon {
-				return &o.Spec.AIMServiceTemplateSpecCommon
-			},
-			Caching: func(o *aimv1.AIMServiceTemplate) *aimv1.AIMTemplateCachingConfig { return o.Spec.Caching },
-			Status:  func(o *aimv1.AIMServiceTemplate) *aimv1.AIMServiceTemplateStatus { return &o.Status }},
-		RuntimeConfigs: lookup, Model: modelInfoNS, Nodes: listNodes, Jobs: jobsOf(nsName), Pods: podsOf,
-		Caches: func(ns string) ([]*aimv1.AIMTemplateCache, error) {
-			return caches.Lister().AIMTemplateCaches(ns).List(labels.Everything())
-		},
-		Logs: logs, Limiter: limiter, Backoff: d.Backoff, SystemNamespace: d.SystemNamespace, Clock: d.Clock,
-		PodAnnotations: d.PodAnnotations}
+	src := Sources{RuntimeConfigs: lookup, Nodes: listNodes, Pods: podsOf, Logs: logs, Limiter: limiter,
+		Backoff: d.Backoff, SystemNamespace: d.SystemNamespace, Clock: d.Clock, PodAnnotations: d.PodAnnotations}
+	nsRec := NewTemplateReconciler(src, modelInfoNS, jobsOf(nsName), func(ns string) ([]*aimv1.AIMTemplateCache, error) {
+		return caches.Lister().AIMTemplateCaches(ns).List(labels.Everything())
+	})
 	nsPipe := &statemachine.Pipeline[*aimv1.AIMServiceTemplate, *aimv1.AIMServiceTemplateStatus, Fetched, Observation]{
 		Name: nsName, Reconciler: nsRec,
 		StatusOf: func(o *aimv1.AIMServiceTemplate) *aimv1.AIMServiceTemplateStatus { return &o.Status },
@@ -250,15 +242,7 @@ func Register(d Deps) (*Registered, error) {
 	clName := constants.ControllerClusterServiceTemplate
 	clApplier := statemachine.NewApplier(d.Dynamic, resolver, constants.FieldManager(clName))
 	clApplier.Lookup = versions
-	clRec := &Reconciler[*aimv1.AIMClusterServiceTemplate]{Cluster: true, ControllerName: clName,
-		Access: Accessors[*aimv1.AIMClusterServiceTemplate]{
-			Spec: func(o *aimv1.AIMClusterServiceTemplate) *aimv1.AIMServiceTemplateSpecCommon {
-				return &o.Spec.AIMServiceTemplateSpecCommon
-			},
-			Status: func(o *aimv1.AIMClusterServiceTemplate) *aimv1.AIMServiceTemplateStatus { return &o.Status }},
-		RuntimeConfigs: lookup, Model: modelInfoCluster, Nodes: listNodes, Jobs: jobsOf(clName), Pods: podsOf,
-		Logs: logs, Limiter: limiter, Backoff: d.Backoff, SystemNamespace: d.SystemNamespace, Clock: d.Clock,
-		PodAnnotations: d.PodAnnotations}
+	clRec := NewClusterTemplateReconciler(src, modelInfoCluster, jobsOf(clName))
 	clPipe := &statemachine.Pipeline[*aimv1.AIMClusterServiceTemplate, *aimv1.AIMServiceTemplateStatus, Fetched, Observation]{
 		Name: clName, Reconciler: clRec,
 		StatusOf: func(o *aimv1.AIMClusterServiceTemplate) *aimv1.AIMServiceTemplateStatus { return &o.Status },
@@ -428,4 +412,47 @@ func DefaultOptions() Options { return Options{DiscoveryCap: constants.DefaultDi
 func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.IntVar(&o.DiscoveryCap, "max-concurrent-discovery-jobs", o.DiscoveryCap,
 		"Maximum number of template discovery Jobs running at once, cluster-wide (counted from the cache).")
+}
+
+// Sources are the reads and settings shared by both template reconcilers.
+type Sources struct {
+	RuntimeConfigs  runtimeconfig.Lookup
+	Nodes           func() ([]*corev1.Node, error)
+	Pods            func(namespace string, jobUID types.UID) ([]*corev1.Pod, error)
+	Logs            LogReader
+	Limiter         *discovery.Limiter
+	Backoff         discovery.Backoff
+	SystemNamespace string
+	Clock           clock.PassiveClock
+	PodAnnotations  func(namespace, template string, attempt int32) map[string]string
+}
+
+// NewTemplateReconciler builds the AIMServiceTemplate domain reconciler.
+func NewTemplateReconciler(s Sources, model func(ns, name string) (*ModelInfo, error),
+	jobs func(ns, tpl string) ([]*batchv1.Job, error), caches func(ns string) ([]*aimv1.AIMTemplateCache, error)) *Reconciler[*aimv1.AIMServiceTemplate] {
+	return &Reconciler[*aimv1.AIMServiceTemplate]{ControllerName: constants.ControllerServiceTemplate,
+		Access: Accessors[*aimv1.AIMServiceTemplate]{
+			Spec: func(o *aimv1.AIMServiceTemplate) *aimv1.AIMServiceTemplateSpecCommon {
+				return &o.Spec.AIMServiceTemplateSpecCommon
+			},
+			Caching: func(o *aimv1.AIMServiceTemplate) *aimv1.AIMTemplateCachingConfig { return o.Spec.Caching },
+			Status:  func(o *aimv1.AIMServiceTemplate) *aimv1.AIMServiceTemplateStatus { return &o.Status }},
+		RuntimeConfigs: s.RuntimeConfigs, Model: model, Nodes: s.Nodes, Jobs: jobs, Pods: s.Pods, Caches: caches,
+		Logs: s.Logs, Limiter: s.Limiter, Backoff: s.Backoff, SystemNamespace: s.SystemNamespace, Clock: s.Clock,
+		PodAnnotations: s.PodAnnotations}
+}
+
+// NewClusterTemplateReconciler builds the AIMClusterServiceTemplate domain reconciler (its discovery Jobs
+// run in s.SystemNamespace).
+func NewClusterTemplateReconciler(s Sources, model func(ns, name string) (*ModelInfo, error),
+	jobs func(ns, tpl string) ([]*batchv1.Job, error)) *Reconciler[*aimv1.AIMClusterServiceTemplate] {
+	return &Reconciler[*aimv1.AIMClusterServiceTemplate]{Cluster: true, ControllerName: constants.ControllerClusterServiceTemplate,
+		Access: Accessors[*aimv1.AIMClusterServiceTemplate]{
+			Spec: func(o *aimv1.AIMClusterServiceTemplate) *aimv1.AIMServiceTemplateSpecCommon {
+				return &o.Spec.AIMServiceTemplateSpecCommon
+			},
+			Status: func(o *aimv1.AIMClusterServiceTemplate) *aimv1.AIMServiceTemplateStatus { return &o.Status }},
+		RuntimeConfigs: s.RuntimeConfigs, Model: model, Nodes: s.Nodes, Jobs: jobs, Pods: s.Pods,
+		Logs: s.Logs, Limiter: s.Limiter, Backoff: s.Backoff, SystemNamespace: s.SystemNamespace, Clock: s.Clock,
+		PodAnnotations: s.PodAnnotations}
 }
