@@ -6,13 +6,17 @@ package childwiring
 import (
 	"sync"
 
+	batchv1 "k8s.io/api/batch/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/aimlite/aimlite/pkg/aim/kserve"
+	aimlabels "github.com/aimlite/aimlite/pkg/aim/labels"
 	"github.com/aimlite/aimlite/pkg/aim/routing"
 	"github.com/aimlite/aimlite/pkg/aim/wiring"
+	aimv1 "github.com/aimlite/aimlite/pkg/apis/aim/v1alpha1"
 	"github.com/aimlite/aimlite/pkg/controller"
 	sm "github.com/aimlite/aimlite/pkg/statemachine"
 )
@@ -52,5 +56,22 @@ func PrivateKubeInformers(mgr *controller.Manager, kube kubernetes.Interface) fu
 		m[sel] = f
 		mgr.AddInformerFactory(f)
 		return f
+	}
+}
+
+// Propagated returns the parent labels that flow to children under cfg (catalogue §3.2 step 1:
+// aim.eai.amd.com/* always; others when cfg enables propagation and a glob matches).
+func Propagated(parent map[string]string, cfg *aimv1.AIMRuntimeConfigSpec) map[string]string {
+	out, _ := aimlabels.Propagate(parent, nil, cfg)
+	return out
+}
+
+// PropagateLabels adds the propagated parent labels to a planned typed object where it has no
+// such key; Jobs also get them on their pod template.
+func PropagateLabels(parent map[string]string, obj metav1.Object, cfg *aimv1.AIMRuntimeConfigSpec) {
+	l, _ := aimlabels.Propagate(parent, obj.GetLabels(), cfg)
+	obj.SetLabels(l)
+	if j, ok := obj.(*batchv1.Job); ok {
+		j.Spec.Template.Labels, _ = aimlabels.Propagate(parent, j.Spec.Template.Labels, cfg)
 	}
 }

@@ -176,6 +176,8 @@ type Params struct {
 	// Existing is the current InferenceService, if any: its extra volumes and mounts are
 	// kept so that losing a cache does not disrupt serving, and no new cache volumes are added.
 	Existing *unstructured.Unstructured
+	// ExtraLabels (propagated from the service) are added where the builder set none.
+	ExtraLabels map[string]string
 }
 
 // Build returns the desired InferenceService, with AnnotationSpecHash set over its content.
@@ -194,6 +196,11 @@ func Build(p Params) (*unstructured.Unstructured, error) {
 	}
 	if v := naming.LabelValue(p.ProfilePrecision); v != "" {
 		labels[constants.LabelPrecision] = v
+	}
+	for k, v := range p.ExtraLabels {
+		if _, has := labels[k]; !has {
+			labels[k] = v
+		}
 	}
 	annotations := map[string]string{}
 	if p.Scaling.Autoscaling {

@@ -139,6 +139,8 @@ type Params struct {
 	Gateway         ParentRef
 	RequestTimeout  *time.Duration
 	Annotations     map[string]string
+	// ExtraLabels (propagated from the service) are added where the builder set none.
+	ExtraLabels map[string]string
 }
 
 // Build returns the desired HTTPRoute, with the same applied-spec hash annotation as the
@@ -167,6 +169,11 @@ func Build(p Params) *unstructured.Unstructured {
 		constants.LabelK8sComponent: constants.ComponentRouting,
 		constants.LabelK8sManagedBy: constants.ManagedByEngine,
 		constants.LabelService:      naming.LabelValue(p.ServiceName),
+	}
+	for k, v := range p.ExtraLabels {
+		if _, has := labels[k]; !has {
+			labels[k] = v
+		}
 	}
 	u.SetLabels(labels)
 	ann := map[string]string{}

@@ -18,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/aimlite/aimlite/pkg/aim/childwiring"
 	"github.com/aimlite/aimlite/pkg/aim/constants"
 	"github.com/aimlite/aimlite/pkg/aim/download"
 	"github.com/aimlite/aimlite/pkg/aim/naming"
@@ -255,7 +256,19 @@ func (f *Fetched) spec() download.Artifact {
 
 // PlanResources is phased: RoleBinding; then check-size Job while the size is unknown; then
 // the PVC (created once); then the download Job while not Ready.
-func (r *Reconciler) PlanResources(_ context.Context, _ sm.ReconcileContext[*aimv1.AIMArtifact], o Obs) sm.PlanResult {
+func (r *Reconciler) PlanResources(ctx context.Context, rc sm.ReconcileContext[*aimv1.AIMArtifact], o Obs) sm.PlanResult {
+	p := r.plan(o)
+	for _, l := range [][]any{p.ToApply(), p.ToApplyWithoutOwnerRef()} {
+		for _, obj := range l {
+			if m, ok := obj.(metav1.Object); ok {
+				childwiring.PropagateLabels(o.art.Labels, m, o.rc.Spec)
+			}
+		}
+	}
+	return p
+}
+
+func (r *Reconciler) plan(o Obs) sm.PlanResult {
 	var p sm.PlanResult
 	if o.art.DeletionTimestamp != nil || o.rcErr != nil {
 		return p

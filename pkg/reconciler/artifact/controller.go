@@ -66,17 +66,12 @@ func NewPipeline(r *Reconciler, client versioned.Interface, kube kubernetes.Inte
 	}
 }
 
-// decorateChild adds the controller labels where absent (on Jobs also to the pod template)
-// and propagates the artifact's aim.eai.amd.com/* labels.
+// decorateChild adds the controller labels where absent (on Jobs the domain label also to the
+// pod template); label propagation happens in PlanResources, which knows the runtime config.
 func decorateChild(a *aimv1.AIMArtifact, child *unstructured.Unstructured) {
 	add := func(l map[string]string) map[string]string {
 		if l == nil {
 			l = map[string]string{}
-		}
-		for k, v := range a.Labels {
-			if _, has := l[k]; !has && len(k) > len(constants.LabelPrefix) && k[:len(constants.LabelPrefix)] == constants.LabelPrefix {
-				l[k] = v
-			}
 		}
 		if _, has := l[constants.DomainLabelKey(Name)]; !has {
 			l[constants.DomainLabelKey(Name)] = a.Name

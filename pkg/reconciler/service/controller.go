@@ -92,17 +92,12 @@ func NewPipeline(r *Reconciler, client versioned.Interface, kube kubernetes.Inte
 	}
 }
 
-// DecorateChild adds the controller labels (§3.2) where absent, and propagates the
-// service's aim.eai.amd.com/* labels.
+// DecorateChild adds the controller labels (§3.2 step 2) where absent; propagation of the
+// service's labels happens in PlanResources, which knows the runtime config.
 func DecorateChild(svc *aimv1.AIMService, child *unstructured.Unstructured) {
 	l := child.GetLabels()
 	if l == nil {
 		l = map[string]string{}
-	}
-	for k, v := range svc.Labels {
-		if _, has := l[k]; !has && len(k) > len(constants.LabelPrefix) && k[:len(constants.LabelPrefix)] == constants.LabelPrefix {
-			l[k] = v
-		}
 	}
 	if _, has := l[constants.LabelK8sManagedBy]; !has {
 		l[constants.LabelK8sManagedBy] = constants.FieldManager(Name)

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/aimlite/aimlite/pkg/aim/caching"
+	"github.com/aimlite/aimlite/pkg/aim/childwiring"
 	"github.com/aimlite/aimlite/pkg/aim/constants"
 	"github.com/aimlite/aimlite/pkg/aim/kserve"
 	"github.com/aimlite/aimlite/pkg/aim/routing"
@@ -21,21 +22,24 @@ import (
 func (r *Reconciler) PlanResources(_ context.Context, rc sm.ReconcileContext[*aimv1.AIMService], o obs) sm.PlanResult {
 	var p sm.PlanResult
 	svc := rc.Object
-	if o.model.create != nil {
-		p.ApplyWithoutOwnerRef(o.model.create)
+	if m := o.model.create; m != nil {
+		childwiring.PropagateLabels(svc.Labels, m, o.rcSpec())
+		p.ApplyWithoutOwnerRef(m)
 	}
 	if route, ok := o.desiredRoute(); ok && (o.route.obj.IsNotFound() || kserve.NeedsApply(o.route.obj.Value, route)) {
 		p.Apply(route)
 	}
 	t := o.tpl.template
-	if o.tpl.derive != nil {
-		p.Apply(o.tpl.derive)
+	if d := o.tpl.derive; d != nil {
+		childwiring.PropagateLabels(svc.Labels, d, o.rcSpec())
+		p.Apply(d)
 		return p
 	}
 	if t == nil || !t.ready() {
 		return p
 	}
 	if c := o.cache.create; c != nil {
+		childwiring.PropagateLabels(svc.Labels, c, o.rcSpec())
 		if o.cache.mode == caching.Dedicated {
 			p.Apply(c)
 		} else {
@@ -66,7 +70,8 @@ func (o obs) desiredRoute() (*unstructured.Unstructured, bool) {
 		return nil, false
 	}
 	return routing.Build(routing.Params{Name: rv.name, Namespace: o.svc.Namespace, ServiceName: o.svc.Name, ISVCName: o.isvcName,
-		Path: rv.path, Gateway: gw, RequestTimeout: rv.timeout, Annotations: rv.annotations}), true
+		Path: rv.path, Gateway: gw, RequestTimeout: rv.timeout, Annotations: rv.annotations,
+		ExtraLabels: childwiring.Propagated(o.svc.Labels, o.rcSpec())}), true
 }
 
 // desiredISVC builds the InferenceService when it may be applied: the template is Ready
@@ -127,6 +132,7 @@ func (o obs) desiredISVC(svc *aimv1.AIMService) (*unstructured.Unstructured, boo
 		Scaling: kserve.Scaling{Replicas: svc.Spec.Replicas, MinReplicas: svc.Spec.MinReplicas, MaxReplicas: svc.Spec.MaxReplicas,
 			Metrics: metrics, Autoscaling: o.autoscaling},
 		CacheVolumes: volumes,
+		ExtraLabels:  childwiring.Propagated(svc.Labels, o.rcSpec()),
 	}
 	if o.isvcExists() {
 		params.Existing = o.isvc.Value

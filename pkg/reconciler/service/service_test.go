@@ -38,6 +38,7 @@ type world struct {
 	isvcs     []any
 	routes    []any
 	hpas      []any
+	crcs      []any
 	noKServe  bool
 }
 
@@ -58,7 +59,7 @@ func (w world) reconciler() *Reconciler {
 		ClusterTemplates:      store.FromIndexer[*aimv1.AIMClusterServiceTemplate](idx(), gr),
 		Caches:                store.FromIndexer[*aimv1.AIMTemplateCache](idx(w.caches...), gr),
 		RuntimeConfigs:        store.FromIndexer[*aimv1.AIMRuntimeConfig](idx(), gr),
-		ClusterRuntimeConfigs: store.FromIndexer[*aimv1.AIMClusterRuntimeConfig](idx(), gr),
+		ClusterRuntimeConfigs: store.FromIndexer[*aimv1.AIMClusterRuntimeConfig](idx(w.crcs...), gr),
 		Pods:                  store.FromIndexer[*corev1.Pod](idx(), gr),
 		HPAs:                  store.FromIndexer[*autoscalingv2.HorizontalPodAutoscaler](idx(w.hpas...), gr),
 		ISVCs:                 opt(w.isvcs, w.noKServe),
@@ -396,5 +397,30 @@ func TestCustomModelMatchesHardware(t *testing.T) {
 	got = kinds(p.ToApplyWithoutOwnerRef())
 	if len(got) != 1 || got[0] == "AIMModel/org-model-7b-a6aa7608" {
 		t.Fatalf("different hardware: %v", got)
+	}
+}
+
+func TestLabelPropagation(t *testing.T) {
+	w := world{models: []any{model("llama", "img", "Ready")}, templates: []any{template("tpl", "llama", "Ready")}}
+	s := svc(func(s *aimv1.AIMService) {
+		s.Labels = map[string]string{"aim.eai.amd.com/tier": "gold", "team": "a", "other": "x"}
+	})
+	labelsOf := func(w world) map[string]string {
+		_, p, _ := run(t, w, s)
+		u, err := sm.ToUnstructured(p.ToApply()[0], nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u.GetLabels()
+	}
+	l := labelsOf(w)
+	if l["aim.eai.amd.com/tier"] != "gold" || l["team"] != "" || l["aim.eai.amd.com/service"] != "chat" {
+		t.Fatalf("without propagation config: %v", l)
+	}
+	w.crcs = []any{&aimv1.AIMClusterRuntimeConfig{ObjectMeta: metav1.ObjectMeta{Name: "default"}, Spec: aimv1.AIMRuntimeConfigSpec{
+		LabelPropagation: &aimv1.AIMLabelPropagationConfig{Enabled: true, Match: []string{"team*"}}}}}
+	l = labelsOf(w)
+	if l["team"] != "a" || l["other"] != "" {
+		t.Fatalf("with team* propagation: %v", l)
 	}
 }

@@ -70,11 +70,6 @@ func decorateChild(c *aimv1.AIMTemplateCache, child *unstructured.Unstructured) 
 	if l == nil {
 		l = map[string]string{}
 	}
-	for k, v := range c.Labels {
-		if _, has := l[k]; !has && len(k) > len(constants.LabelPrefix) && k[:len(constants.LabelPrefix)] == constants.LabelPrefix {
-			l[k] = v
-		}
-	}
 	if _, has := l[constants.LabelK8sManagedBy]; !has {
 		l[constants.LabelK8sManagedBy] = constants.FieldManager(Name)
 	}

@@ -14,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/aimlite/aimlite/pkg/aim/caching"
+	"github.com/aimlite/aimlite/pkg/aim/childwiring"
 	"github.com/aimlite/aimlite/pkg/aim/constants"
 	"github.com/aimlite/aimlite/pkg/aim/envmerge"
 	"github.com/aimlite/aimlite/pkg/aim/naming"
@@ -67,6 +68,7 @@ type Fetched struct {
 	cache    *aimv1.AIMTemplateCache
 	rcErr    error
 	rcFound  bool
+	rcSpec   *aimv1.AIMRuntimeConfigSpec
 	template sm.FetchResult[*tpl]
 	arts     sm.FetchResult[[]*aimv1.AIMArtifact]
 	matches  []match
@@ -90,7 +92,7 @@ func (r *Reconciler) FetchRemoteState(_ context.Context, rc sm.ReconcileContext[
 	c := rc.Object
 	f := &Fetched{cache: c}
 	res, err := fetchRC(r.Stores, c.Namespace, c.Spec.RuntimeConfigName)
-	f.rcErr, f.rcFound = err, res.Spec != nil
+	f.rcErr, f.rcFound, f.rcSpec = err, res.Spec != nil, res.Spec
 	f.template = r.fetchTemplate(c)
 	arts, err := r.Stores.Artifacts.List(c.Namespace, nil)
 	f.arts = sm.FetchResult[[]*aimv1.AIMArtifact]{Value: arts, Error: err}
@@ -263,6 +265,7 @@ func (r *Reconciler) PlanResources(_ context.Context, rc sm.ReconcileContext[*ai
 	dedicated := caching.ModeOf(string(c.Spec.Mode)) == caching.Dedicated
 	for i, m := range o.missing() {
 		a := BuildArtifact(c, m.Source, i)
+		childwiring.PropagateLabels(c.Labels, a, o.rcSpec)
 		if dedicated {
 			p.Apply(a)
 		} else {
