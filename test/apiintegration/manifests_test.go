@@ -28,6 +28,7 @@ type manifest struct {
 	path     string
 	expect   string // "# expect: <substring of the apiserver's error>"
 	updateOf string // "# update-of: <path relative to the file's folder>"
+	untyped  bool   // "# untyped: <why>": not decodable into the Go type at all
 	obj      *unstructured.Unstructured
 }
 
@@ -42,6 +43,11 @@ func readManifest(t *testing.T, path string) manifest {
 	for sc.Scan() && strings.HasPrefix(sc.Text(), "#") {
 		if v, ok := strings.CutPrefix(sc.Text(), "# expect: "); ok {
 			m.expect = strings.TrimSpace(v)
+		}
+		// "# untyped: <why>" marks a value the Go types cannot even decode (e.g. a malformed
+		// duration): the apiserver must reject it before any typed client sees it.
+		if strings.HasPrefix(sc.Text(), "# untyped: ") {
+			m.untyped = true
 		}
 		if v, ok := strings.CutPrefix(sc.Text(), "# update-of: "); ok {
 			m.updateOf = filepath.Join(filepath.Dir(path), strings.TrimSpace(v))

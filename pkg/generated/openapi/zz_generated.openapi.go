@@ -1005,7 +1005,8 @@ func schema_pkg_apis_aim_v1alpha1_AIMClusterModelSourceSpec(ref common.Reference
 					},
 					"syncInterval": {
 						SchemaProps: spec.SchemaProps{
-							Ref: ref(metav1.Duration{}.OpenAPIModelName()),
+							Description: "A duration such as 30s, 15m or 1h30m (Go syntax); the pattern keeps unparsable values out of the API.",
+							Ref:         ref(metav1.Duration{}.OpenAPIModelName()),
 						},
 					},
 					"versions": {
@@ -2337,7 +2338,8 @@ func schema_pkg_apis_aim_v1alpha1_AIMRoutingConfig(ref common.ReferenceCallback)
 					},
 					"requestTimeout": {
 						SchemaProps: spec.SchemaProps{
-							Ref: ref(metav1.Duration{}.OpenAPIModelName()),
+							Description: "A duration such as 30s, 15m or 1h30m (Go syntax); the pattern keeps unparsable values out of the API.",
+							Ref:         ref(metav1.Duration{}.OpenAPIModelName()),
 						},
 					},
 					"annotations": {

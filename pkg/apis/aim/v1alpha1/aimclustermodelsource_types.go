@@ -18,6 +18,9 @@ type AIMClusterModelSourceSpec struct {
 	Filters []AIMModelSourceFilter `json:"filters"`
 	// +kubebuilder:default="1h"
 	// +optional
+	// A duration such as 30s, 15m or 1h30m (Go syntax); the pattern keeps unparsable values out of the API.
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h))+$`
 	SyncInterval *metav1.Duration `json:"syncInterval,omitempty"`
 	// Versions are semver constraints applied to every filter.
 	// +optional

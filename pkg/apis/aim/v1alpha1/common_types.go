@@ -177,6 +177,9 @@ type AIMRoutingConfig struct {
 	// +optional
 	PathTemplate string `json:"pathTemplate,omitempty"`
 	// +optional
+	// A duration such as 30s, 15m or 1h30m (Go syntax); the pattern keeps unparsable values out of the API.
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h))+$`
 	RequestTimeout *metav1.Duration `json:"requestTimeout,omitempty"`
 	// +optional
 	Annotations map[string]string `json:"annotations,omitempty"`

@@ -32,7 +32,8 @@ type AIMClusterModelSourceSpecApplyConfiguration struct {
 	// ImagePullSecrets are read from the operator namespace.
 	ImagePullSecrets []v1.LocalObjectReferenceApplyConfiguration `json:"imagePullSecrets,omitempty"`
 	Filters          []AIMModelSourceFilterApplyConfiguration    `json:"filters,omitempty"`
-	SyncInterval     *metav1.Duration                            `json:"syncInterval,omitempty"`
+	// A duration such as 30s, 15m or 1h30m (Go syntax); the pattern keeps unparsable values out of the API.
+	SyncInterval *metav1.Duration `json:"syncInterval,omitempty"`
 	// Versions are semver constraints applied to every filter.
 	Versions  []string `json:"versions,omitempty"`
 	MaxModels *int     `json:"maxModels,omitempty"`

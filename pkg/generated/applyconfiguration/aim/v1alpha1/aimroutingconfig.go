@@ -28,11 +28,12 @@ import (
 // AIMRoutingConfig configures the HTTPRoute in front of a service.
 type AIMRoutingConfigApplyConfiguration struct {
 	// Enabled turns routing on; nil inherits from the runtime config.
-	Enabled        *bool                                        `json:"enabled,omitempty"`
-	GatewayRef     *AIMGatewayParentReferenceApplyConfiguration `json:"gatewayRef,omitempty"`
-	PathTemplate   *string                                      `json:"pathTemplate,omitempty"`
-	RequestTimeout *v1.Duration                                 `json:"requestTimeout,omitempty"`
-	Annotations    map[string]string                            `json:"annotations,omitempty"`
+	Enabled      *bool                                        `json:"enabled,omitempty"`
+	GatewayRef   *AIMGatewayParentReferenceApplyConfiguration `json:"gatewayRef,omitempty"`
+	PathTemplate *string                                      `json:"pathTemplate,omitempty"`
+	// A duration such as 30s, 15m or 1h30m (Go syntax); the pattern keeps unparsable values out of the API.
+	RequestTimeout *v1.Duration      `json:"requestTimeout,omitempty"`
+	Annotations    map[string]string `json:"annotations,omitempty"`
 }
 
 // AIMRoutingConfigApplyConfiguration constructs a declarative configuration of the AIMRoutingConfig type for use with
