@@ -3,6 +3,7 @@ package services
 import (
 	"fmt"
 	"os"
+	"sort"
 	"strconv"
 	"sync"
 	"testing"
@@ -29,6 +30,7 @@ func TestIdleAfterConvergence(t *testing.T) {
 	paintTemplate(t, ns, "tpl", "llama", "Ready", "fp8", source{"hf://org/idle", "org/idle", "1Gi"})
 	isvcApplies := func() int { return o.muts.snapshot()["PATCH inferenceservices"] }
 	before := isvcApplies()
+	startMuts := o.muts.snapshot()
 
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -73,6 +75,14 @@ func TestIdleAfterConvergence(t *testing.T) {
 	})
 	converged := time.Since(start)
 	applied := isvcApplies() - before
+	var conv []string
+	for k, v := range o.muts.snapshot() {
+		if d := v - startMuts[k]; d != 0 {
+			conv = append(conv, fmt.Sprintf("%s: %d", k, d))
+		}
+	}
+	sort.Strings(conv)
+	t.Logf("mutating requests during convergence: %v", conv)
 	if applied != n {
 		t.Errorf("InferenceService applies during convergence = %d, want exactly %d (one per service)", applied, n)
 	}
