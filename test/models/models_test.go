@@ -337,6 +337,73 @@ func TestCreatingMissingRuntimeConfigHealsModel(t *testing.T) {
 		c := cond(r.Status.Conditions, "Ready")
 		return c != nil && c.Status == "True" && r.Status.ObservedGeneration == r.Generation, condStr(c)
 	})
+
+	// Changing the config re-reconciles the model: propagation off, so the propagated label is removed
+	// from the template (server-side apply drops what the manager no longer applies).
+	rc, err := op.client.AimV1alpha1().AIMRuntimeConfigs(ns).Get(bg, rc.Name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc.Spec.LabelPropagation.Enabled = false
+	if _, err := op.client.AimV1alpha1().AIMRuntimeConfigs(ns).Update(bg, rc, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "propagated label removed after the config change", func() (bool, string) {
+		list, _ := op.client.AimV1alpha1().AIMServiceTemplates(ns).List(bg, metav1.ListOptions{})
+		return len(list.Items) == 1 && list.Items[0].Labels["other"] == "", fmt.Sprint(list.Items[0].Labels)
+	})
+	// Deleting it fails the model again.
+	if err := op.client.AimV1alpha1().AIMRuntimeConfigs(ns).Delete(bg, rc.Name, metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	got = waitModel(t, ns, "needs-rc", "Failed", 30*time.Second)
+	if c := cond(got.Status.Conditions, "ConfigValid"); c == nil || c.Reason != "ReferenceNotFound" {
+		t.Errorf("ConfigValid after delete %s", condStr(c))
+	}
+}
+
+// A namespace config's explicit false overrides the cluster config's true (the reference's merge could
+// not express this): no label propagation for models in that namespace.
+func TestNamespaceFalseOverridesClusterTrue(t *testing.T) {
+	startOperator(t)
+	ns := env.Namespace(t)
+	name := "prop-" + ns
+	create(t, op.client.AimV1alpha1().AIMClusterRuntimeConfigs().Create, &aimv1.AIMClusterRuntimeConfig{ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec: aimv1.AIMRuntimeConfigSpec{LabelPropagation: &aimv1.AIMLabelPropagationConfig{Enabled: true, Match: []string{"*"}}}})
+	t.Cleanup(func() {
+		_ = op.client.AimV1alpha1().AIMClusterRuntimeConfigs().Delete(bg, name, metav1.DeleteOptions{})
+	})
+	create(t, op.client.AimV1alpha1().AIMRuntimeConfigs(ns).Create, &aimv1.AIMRuntimeConfig{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
+		Spec: aimv1.AIMRuntimeConfigSpec{LabelPropagation: &aimv1.AIMLabelPropagationConfig{Enabled: false}}})
+	m := metadataModel(ns, "merged", aimv1.RecommendedDeployment{GPUModel: "MI300X", GPUCount: 1, Metric: "latency", Precision: "fp8"})
+	m.Spec.RuntimeConfigName = name
+	create(t, op.client.AimV1alpha1().AIMModels(ns).Create, m)
+	// The same config name in a namespace without a namespace config: the cluster's true applies.
+	other := env.Namespace(t)
+	m = metadataModel(other, "cluster-only", aimv1.RecommendedDeployment{GPUModel: "MI300X", GPUCount: 1, Metric: "latency", Precision: "fp8"})
+	m.Spec.RuntimeConfigName = name
+	create(t, op.client.AimV1alpha1().AIMModels(other).Create, m)
+	for _, c := range []struct {
+		ns   string
+		want string
+	}{{ns, ""}, {other, "x"}} {
+		eventually(t, 30*time.Second, "template labels in "+c.ns, func() (bool, string) {
+			list, _ := op.client.AimV1alpha1().AIMServiceTemplates(c.ns).List(bg, metav1.ListOptions{LabelSelector: "aim.eai.amd.com/model"})
+			if len(list.Items) == 0 {
+				return false, "no templates"
+			}
+			for _, tp := range list.Items {
+				if tp.Labels["other"] != c.want {
+					return false, fmt.Sprint(tp.Labels)
+				}
+			}
+			return true, ""
+		})
+	}
+	mm := getModel(t, ns, "merged")
+	if mm.Status.ResolvedRuntimeConfig == nil || mm.Status.ResolvedRuntimeConfig.Scope != "Merged" {
+		t.Errorf("resolvedRuntimeConfig %+v", mm.Status.ResolvedRuntimeConfig)
+	}
 }
 
 // Deleting a model garbage-collects its templates (owner references, kube-controller-manager's GC).

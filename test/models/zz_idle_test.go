@@ -44,6 +44,14 @@ func TestZeroMutationsWhenIdle(t *testing.T) {
 		return ok, msg
 	})
 
+	eventually(t, 30*time.Second, "cluster runtime config status", func() (bool, string) {
+		r, err := op.client.AimV1alpha1().AIMClusterRuntimeConfigs().Get(bg, "default", metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error()
+		}
+		c := cond(r.Status.Conditions, "Ready")
+		return c != nil && c.Status == "True" && r.Status.ObservedGeneration == r.Generation, condStr(c)
+	})
 	eventually(t, 120*time.Second, "other tests' namespaces gone and no discovery running", func() (bool, string) {
 		list, err := op.kube.CoreV1().Namespaces().List(bg, metav1.ListOptions{})
 		if err != nil {
