@@ -77,6 +77,7 @@ func TestZeroMutationsWhenIdle(t *testing.T) {
 		}
 	}
 	t.Logf("mutating requests during %s idle: %d %v (total since start: %d)", idleWindow, end-start, delta, end)
+	t.Logf("all mutating requests of the suite by verb and resource: %v", after)
 	if end != start {
 		t.Errorf("idle operator sent %d mutating requests: %v", end-start, delta)
 	}
