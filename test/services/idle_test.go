@@ -28,9 +28,9 @@ func TestIdleAfterConvergence(t *testing.T) {
 	const n = 100
 	paintModel(t, ns, "llama", "ghcr.io/example/llama:1.0", "Ready")
 	paintTemplate(t, ns, "tpl", "llama", "Ready", "fp8", source{"hf://org/idle", "org/idle", "1Gi"})
-	isvcApplies := func() int { return o.muts.snapshot()["PATCH inferenceservices"] }
+	isvcApplies := func() int { return o.Muts.Snapshot()["PATCH inferenceservices"] }
 	before := isvcApplies()
-	startMuts := o.muts.snapshot()
+	startMuts := o.Muts.Snapshot()
 
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -76,7 +76,7 @@ func TestIdleAfterConvergence(t *testing.T) {
 	converged := time.Since(start)
 	applied := isvcApplies() - before
 	var conv []string
-	for k, v := range o.muts.snapshot() {
+	for k, v := range o.Muts.Snapshot() {
 		if d := v - startMuts[k]; d != 0 {
 			conv = append(conv, fmt.Sprintf("%s: %d", k, d))
 		}
@@ -93,9 +93,9 @@ func TestIdleAfterConvergence(t *testing.T) {
 	}
 	// Let the last status writes drain before measuring.
 	time.Sleep(2 * time.Second)
-	snap := o.muts.snapshot()
+	snap := o.Muts.Snapshot()
 	time.Sleep(idle)
-	after := o.muts.snapshot()
+	after := o.Muts.Snapshot()
 	var delta []string
 	total := 0
 	for k, v := range after {
@@ -131,7 +131,7 @@ func TestIdleAfterConvergence(t *testing.T) {
 	if d := isvcApplies() - beforeChange; d != 1 {
 		t.Errorf("InferenceService applies after one spec change = %d, want 1", d)
 	}
-	for name, a := range o.appliers {
+	for name, a := range o.Appliers {
 		st := a.Stats()
 		t.Logf("applier %s: sent %d skipped %d", name, st.Sent, st.Skipped)
 	}
