@@ -3,12 +3,14 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/tools/cache"
@@ -48,7 +50,7 @@ func TestE2E(t *testing.T) {
 		for _, s := range scenarios {
 			t.Run(s.name, func(t *testing.T) {
 				t.Parallel()
-				ns := env.Namespace(t)
+				ns := newNamespace(t, s.name)
 				t.Cleanup(func() {
 					if t.Failed() && op != nil {
 						t.Logf("aimlite log lines mentioning %s:\n%s", ns, op.tail(40, ns))
@@ -232,8 +234,8 @@ spec:
 	return tpl
 }
 
-// playKServe does KServe's part for an InferenceService: a Ready predictor pod and Ready=True status.
-func playKServe(t *testing.T, ns, isvc string) {
+// createPredictorPod creates a pod labelled as the ISVC's predictor and waits until it is Ready.
+func createPredictorPod(t *testing.T, ns, isvc string) {
 	t.Helper()
 	pod := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: isvc + "-predictor-e2e", Namespace: ns,
@@ -255,6 +257,11 @@ func playKServe(t *testing.T, ns, isvc string) {
 		}
 		return false, fmt.Sprintf("phase %s", p.Status.Phase)
 	})
+}
+
+// setISVCReady sets the InferenceService's Ready condition to True, as KServe would.
+func setISVCReady(t *testing.T, ns, isvc string) {
+	t.Helper()
 	setStatus(t, "InferenceService", ns, isvc, map[string]any{"conditions": []any{
 		map[string]any{"type": "Ready", "status": "True", "lastTransitionTime": metav1.Now().UTC().Format(time.RFC3339)},
 	}})
@@ -294,4 +301,34 @@ func printerColumnsPopulated(t *testing.T, kind, ns, name string, columns ...str
 			t.Errorf("%s %s: printer column %q is empty", kind, name, col)
 		}
 	}
+}
+
+// newNamespace creates a short-named namespace for a scenario and deletes it when the test ends. Names
+// stay short because the InferenceService name budget is 63 − 11 − len(namespace) (catalogue C15).
+func newNamespace(t *testing.T, scenario string) string {
+	t.Helper()
+	short := strings.ToLower(scenario)
+	if len(short) > 14 {
+		short = short[:14]
+	}
+	return createNamespace(t, fmt.Sprintf("e2e-%s-%05d", short, rand.IntN(100000)))
+}
+
+func createNamespace(t *testing.T, name string) string {
+	t.Helper()
+	n := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"aimlite.dev/e2e": "true"}}}
+	if _, err := env.Client.CoreV1().Namespaces().Create(bg, n, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("create namespace %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		err := env.Client.CoreV1().Namespaces().Delete(bg, name, metav1.DeleteOptions{})
+		if err != nil && !apierrors.IsNotFound(err) {
+			t.Logf("delete namespace %s: %v", name, err)
+		}
+	})
+	waitUntil(t, 30*time.Second, "default ServiceAccount in "+name, func() (bool, string) {
+		_, err := env.Client.CoreV1().ServiceAccounts(name).Get(bg, "default", metav1.GetOptions{})
+		return err == nil, fmt.Sprint(err)
+	})
+	return name
 }
