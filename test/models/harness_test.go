@@ -67,22 +67,29 @@ func (c *mutations) add(verb, path string) {
 	if c.m == nil {
 		c.m = map[string]int{}
 	}
-	parts := strings.Split(strings.Trim(path, "/"), "/")
-	res := path
-	for i := range parts {
-		if parts[i] == "namespaces" && i+2 < len(parts) {
-			res = parts[i+2]
-			if len(parts) > i+4 {
-				res += "/" + parts[i+4]
-			}
-			break
-		}
-		if i == len(parts)-1 && len(parts) >= 4 {
-			res = parts[len(parts)-2]
-		}
-	}
-	c.m[verb+" "+res]++
+	c.m[verb+" "+resourceOf(path)]++
 	c.n.Add(1)
+}
+
+// resourceOf turns /api/v1/... or /apis/g/v/[namespaces/ns/]res[/name[/sub]] into "res[/sub]".
+func resourceOf(path string) string {
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	switch {
+	case len(parts) > 2 && parts[0] == "api":
+		parts = parts[2:]
+	case len(parts) > 3 && parts[0] == "apis":
+		parts = parts[3:]
+	default:
+		return path
+	}
+	if len(parts) > 2 && parts[0] == "namespaces" {
+		parts = parts[2:]
+	}
+	res := parts[0]
+	if len(parts) > 2 {
+		res += "/" + parts[2]
+	}
+	return res
 }
 
 func (c *mutations) snapshot() map[string]int {
