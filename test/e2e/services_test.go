@@ -224,6 +224,19 @@ spec:
 		fieldIs("1", "status", "runtime", "replicas"),
 		noCond("HTTPRouteReady"), noCond("HPAReady"))
 	printerColumnsPopulated(t, "AIMService", ns, "chat", "Status", "Model", "Template", "Replicas")
+
+	// Deleting the service: its finalizer deletes only caches that are not Ready, so the Ready shared
+	// cache stays for reuse (§4.1).
+	if err := res("AIMService", ns).Delete(bg, "chat", metav1.DeleteOptions{}); err != nil {
+		t.Fatalf("delete service: %v", err)
+	}
+	waitGone(t, "AIMService", ns, "chat", 30*time.Second)
+	expect(t, mustGet(t, "AIMTemplateCache", ns, cacheName), statusIs("Ready"), func(u *U) error {
+		if u.GetDeletionTimestamp() != nil {
+			return fmt.Errorf("the Ready shared cache is being deleted")
+		}
+		return nil
+	})
 }
 
 // volumeMount expects the first container of the ISVC predictor to mount volume name at path.

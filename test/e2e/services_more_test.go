@@ -1,0 +1,286 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+)
+
+func init() {
+	register("ServiceRouting", serviceRouting)
+	register("ServiceRoutingWithoutGateway", serviceRoutingWithoutGateway)
+	register("ServiceAutoscaling", serviceAutoscaling)
+	register("ServiceCustomModel", serviceCustomModel)
+	register("ServiceDedicatedCache", serviceDedicatedCache)
+	register("ServiceRuntimeConfigEnvAndLabels", serviceRuntimeConfigEnvAndLabels)
+}
+
+// paintedDeps creates a paused Ready model and a paused Ready template with one model source.
+func paintedDeps(t *testing.T, ns, model, tpl string) {
+	t.Helper()
+	paintModel(t, ns, model, "ghcr.io/silogen/aim-"+model+":0.1.0", "Ready")
+	paintTemplate(t, ns, tpl, model, "Ready", "hf://org/"+model, "org/"+model)
+}
+
+// Routing with a gatewayRef: the HTTPRoute of catalogue C12 (name = the ISVC name, labels, owner, parent,
+// default path /<namespace>/<uid>, URL rewrite, predictor backend on port 80), and the route inspector rows
+// of §2.6 as the test plays the gateway: pending, accepted, rejected.
+func serviceRouting(t *testing.T, ns string) {
+	paintedDeps(t, ns, "rt-model", "rt-tpl")
+	svc := create(t, ns, `
+apiVersion: aim.eai.amd.com/v1alpha1
+kind: AIMService
+metadata:
+  name: routed
+spec:
+  model:
+    name: rt-model
+  template:
+    name: rt-tpl
+  routing:
+    enabled: true
+    gatewayRef:
+      name: gw
+      namespace: gw-system
+`)
+	isvc := isvcName("routed", ns)
+	route := waitFor(t, "HTTPRoute", ns, isvc, 30*time.Second)
+	expect(t, route, controlledBy(svc),
+		labelIs("app.kubernetes.io/component", "routing"),
+		labelIs("app.kubernetes.io/managed-by", "aim-engine"),
+		labelIs("aim.eai.amd.com/service", "routed"),
+		fieldIs("gw", "spec", "parentRefs", "0", "name"),
+		fieldIs("gw-system", "spec", "parentRefs", "0", "namespace"),
+		fieldIs("PathPrefix", "spec", "rules", "0", "matches", "0", "path", "type"),
+		fieldIs("/"+ns+"/"+string(svc.GetUID()), "spec", "rules", "0", "matches", "0", "path", "value"),
+		fieldIs("URLRewrite", "spec", "rules", "0", "filters", "0", "type"),
+		fieldIs("ReplacePrefixMatch", "spec", "rules", "0", "filters", "0", "urlRewrite", "path", "type"),
+		fieldIs("/", "spec", "rules", "0", "filters", "0", "urlRewrite", "path", "replacePrefixMatch"),
+		fieldIs("Service", "spec", "rules", "0", "backendRefs", "0", "kind"),
+		fieldIs(isvc+"-predictor", "spec", "rules", "0", "backendRefs", "0", "name"),
+		fieldIs(ns, "spec", "rules", "0", "backendRefs", "0", "namespace"),
+		fieldIs(80, "spec", "rules", "0", "backendRefs", "0", "port"))
+	waitFor(t, "AIMService", ns, "routed", 30*time.Second,
+		hasCond("HTTPRouteReady", "False", "HTTPRoutePending", "HTTPRoute is waiting for gateway acceptance"))
+
+	parent := func(status, reason, msg string) map[string]any {
+		return map[string]any{"parents": []any{map[string]any{
+			"parentRef":      map[string]any{"name": "gw", "namespace": "gw-system"},
+			"controllerName": "example.com/gateway",
+			"conditions": []any{map[string]any{"type": "Accepted", "status": status, "reason": reason, "message": msg,
+				"lastTransitionTime": time.Now().UTC().Format(time.RFC3339)}},
+		}}}
+	}
+	setStatus(t, "HTTPRoute", ns, isvc, parent("True", "Accepted", "ok"))
+	waitFor(t, "AIMService", ns, "routed", 30*time.Second,
+		hasCond("HTTPRouteReady", "True", "HTTPRouteAccepted", "HTTPRoute is accepted by gateway"))
+	setStatus(t, "HTTPRoute", ns, isvc, parent("False", "NotAllowedByListeners", "no listener for this namespace"))
+	waitFor(t, "AIMService", ns, "routed", 30*time.Second, statusIs("Failed"),
+		hasCond("HTTPRouteReady", "False", "NotAllowedByListeners", "HTTPRoute rejected: no listener for this namespace"),
+		hasCond("ConfigValid", "False", "InvalidSpec", "Configuration validation failed"))
+}
+
+// Routing enabled without any gatewayRef: HTTPRouteReady=False/GatewayNotConfigured (InvalidSpec), Failed.
+func serviceRoutingWithoutGateway(t *testing.T, ns string) {
+	paintedDeps(t, ns, "ng-model", "ng-tpl")
+	create(t, ns, `
+apiVersion: aim.eai.amd.com/v1alpha1
+kind: AIMService
+metadata:
+  name: no-gw
+spec:
+  model:
+    name: ng-model
+  template:
+    name: ng-tpl
+  routing:
+    enabled: true
+`)
+	waitFor(t, "AIMService", ns, "no-gw", 30*time.Second, statusIs("Failed"),
+		hasCond("HTTPRouteReady", "False", "GatewayNotConfigured",
+			"Routing is enabled but no gatewayRef is configured in service or runtime config"),
+		hasCond("ConfigValid", "False", "InvalidSpec", "Configuration validation failed"),
+		hasCond("Ready", "False", "InvalidSpec", "Configuration validation failed"))
+	if routes := list(t, "HTTPRoute", ns, ""); len(routes) > 0 {
+		t.Errorf("HTTPRoute created without a gatewayRef: %v", names(routes))
+	}
+}
+
+// Autoscaling (min/max replicas): HPAReady=False/HPANotFound until KEDA's HPA exists; the ISVC gets the
+// KEDA annotations and min/max replicas (C15).
+func serviceAutoscaling(t *testing.T, ns string) {
+	paintedDeps(t, ns, "as-model", "as-tpl")
+	create(t, ns, `
+apiVersion: aim.eai.amd.com/v1alpha1
+kind: AIMService
+metadata:
+  name: scaled
+spec:
+  model:
+    name: as-model
+  template:
+    name: as-tpl
+  minReplicas: 1
+  maxReplicas: 3
+`)
+	waitFor(t, "AIMService", ns, "scaled", 30*time.Second,
+		hasCond("HPAReady", "False", "HPANotFound", "Waiting for KEDA to create HorizontalPodAutoscaler"))
+	if !env.Local() {
+		t.Skip("the InferenceService needs the cache downloaded (kwok completes the download Job locally)")
+	}
+	isvc := isvcName("scaled", ns)
+	waitFor(t, "InferenceService", ns, isvc, 60*time.Second,
+		fieldIs("keda", "metadata", "annotations", "serving.kserve.io/autoscalerClass"),
+		fieldIs(isvc+"-predictor", "metadata", "annotations", "sidecar.opentelemetry.io/inject"),
+		fieldIs("8000", "metadata", "annotations", "prometheus.kserve.io/port"),
+		fieldIs(1, "spec", "predictor", "minReplicas"),
+		fieldIs(3, "spec", "predictor", "maxReplicas"))
+	waitFor(t, "AIMService", ns, "scaled", 30*time.Second, statusIs("Starting"),
+		hasCond("HPAReady", "False", "HPANotFound", "Waiting for KEDA to create HorizontalPodAutoscaler"))
+}
+
+// spec.model.custom: the service creates the custom model of C11 (name from the first source, labels,
+// not owned), whose auto template (C2) carries the sources in-line and is Ready without discovery.
+func serviceCustomModel(t *testing.T, ns string) {
+	requireGPU(t, "MI300X")
+	const base = "127.0.0.1:1/silogen/aim-base:0.1.0" // refused at once: no registry traffic leaves the host
+	create(t, ns, `
+apiVersion: aim.eai.amd.com/v1alpha1
+kind: AIMService
+metadata:
+  name: custom
+spec:
+  model:
+    custom:
+      baseImage: %s
+      modelSources:
+      - modelId: org/Custom-7B
+        sourceUri: hf://org/Custom-7B
+        size: 1Gi
+      hardware:
+        gpu:
+          model: MI300X
+          requests: 1
+`, base)
+	model := derivedName([]string{"org/Custom-7B"}, hashOf(8, base, "org/Custom-7B", "hf://org/Custom-7B"), 63)
+	m := waitFor(t, "AIMModel", ns, model, 30*time.Second)
+	expect(t, m, noOwner(),
+		labelIs("aim.eai.amd.com/origin", "auto-generated"),
+		labelIs("aim.eai.amd.com/custom-model", "true"),
+		labelIs("aim.eai.amd.com/service", "custom"),
+		fieldIs(base, "spec", "image"),
+		fieldIs("hf://org/Custom-7B", "spec", "modelSources", "0", "sourceUri"),
+		fieldIs("MI300X", "spec", "custom", "hardware", "gpu", "model"))
+	tpl := waitFor(t, "AIMServiceTemplate", ns, autoCustomTemplateName(model), 30*time.Second, statusIs("Ready"),
+		hasCond("Discovered", "True", "InlineModelSources", "Model sources provided in-line in spec"))
+	expect(t, tpl, controlledBy(m), fieldIs("org/Custom-7B", "status", "modelSources", "0", "modelId"))
+}
+
+// caching.mode Dedicated: the cache is named <template>-<service>-<hash(service UID)> and owned by the
+// service (C14); its artifact is owned by the cache and named with the dedicated hash inputs (C5).
+func serviceDedicatedCache(t *testing.T, ns string) {
+	paintedDeps(t, ns, "dc-model", "dc-tpl")
+	svc := create(t, ns, `
+apiVersion: aim.eai.amd.com/v1alpha1
+kind: AIMService
+metadata:
+  name: dedicated
+spec:
+  model:
+    name: dc-model
+  template:
+    name: dc-tpl
+  caching:
+    mode: Dedicated
+`)
+	cacheName := derivedName([]string{"dc-tpl", "dedicated"}, hashOf(8, string(svc.GetUID())), 63)
+	tc := waitFor(t, "AIMTemplateCache", ns, cacheName, 30*time.Second)
+	expect(t, tc, controlledBy(svc), labelIs("aim.eai.amd.com/service", "dedicated"),
+		fieldIs("Dedicated", "spec", "mode"), fieldIs("dc-tpl", "spec", "templateName"))
+	source := "hf://org/dc-model"
+	art := waitFor(t, "AIMArtifact", ns, derivedName([]string{"hf://org/dc-model"}, hashOf(10, source, nil, "", "dedicated", cacheName), 63),
+		30*time.Second)
+	expect(t, art, controlledBy(tc), labelIs("aim.eai.amd.com/template-cache.name", cacheName))
+	if env.Local() {
+		waitFor(t, "AIMArtifact", ns, art.GetName(), 60*time.Second, statusIs("Ready"), fieldIs("Dedicated", "status", "mode"))
+	}
+}
+
+// A namespace runtime config named "default" applies to services without runtimeConfigName: its env
+// reaches the ISVC (AIM_ENGINE_ARGS JSON-merged with the service's, §6.1) and its labelPropagation copies
+// matching service labels to children (§3.2 step 1).
+func serviceRuntimeConfigEnvAndLabels(t *testing.T, ns string) {
+	requireLocal(t, "the InferenceService needs the cache downloaded (kwok completes the download Job locally)")
+	create(t, ns, `
+apiVersion: aim.eai.amd.com/v1alpha1
+kind: AIMRuntimeConfig
+metadata:
+  name: default
+spec:
+  env:
+  - name: RC_ENV
+    value: "1"
+  - name: AIM_ENGINE_ARGS
+    value: '{"a": 1, "shared": "rc"}'
+  labelPropagation:
+    enabled: true
+    match: ["team*"]
+`)
+	paintedDeps(t, ns, "rc-env-model", "rc-env-tpl")
+	create(t, ns, `
+apiVersion: aim.eai.amd.com/v1alpha1
+kind: AIMService
+metadata:
+  name: rc-env
+  labels:
+    team: blue
+    unrelated: x
+spec:
+  model:
+    name: rc-env-model
+  template:
+    name: rc-env-tpl
+  env:
+  - name: AIM_ENGINE_ARGS
+    value: '{"b": 2, "shared": "svc"}'
+`)
+	waitFor(t, "AIMService", ns, "rc-env", 30*time.Second, hasCond("RuntimeConfigReady", "True", "RuntimeConfigResolved", ""))
+	isvc := waitFor(t, "InferenceService", ns, isvcName("rc-env", ns), 60*time.Second)
+	expect(t, isvc, labelIs("team", "blue"),
+		func(u *U) error {
+			if _, ok := u.GetLabels()["unrelated"]; ok {
+				return fmt.Errorf("label %q propagated although no labelPropagation.match glob matches it", "unrelated")
+			}
+			return nil
+		},
+		func(u *U) error {
+			env := map[string]string{}
+			var order []string
+			for _, e := range sliceAt(u, "spec", "predictor", "containers", "0", "env") {
+				m, _ := e.(map[string]any)
+				n, _ := m["name"].(string)
+				v, _ := m["value"].(string)
+				env[n] = v
+				order = append(order, n)
+			}
+			if env["RC_ENV"] != "1" {
+				return fmt.Errorf("RC_ENV = %q, want 1 (runtime config env, layer 2); env %v", env["RC_ENV"], order)
+			}
+			var args map[string]any
+			if err := json.Unmarshal([]byte(env["AIM_ENGINE_ARGS"]), &args); err != nil {
+				return fmt.Errorf("AIM_ENGINE_ARGS %q is not JSON: %v", env["AIM_ENGINE_ARGS"], err)
+			}
+			if fmt.Sprint(args["a"]) != "1" || fmt.Sprint(args["b"]) != "2" || args["shared"] != "svc" {
+				return fmt.Errorf("AIM_ENGINE_ARGS %s: want the JSON merge {a:1, b:2, shared:svc}", env["AIM_ENGINE_ARGS"])
+			}
+			for i := 1; i < len(order); i++ {
+				if order[i-1] > order[i] {
+					return fmt.Errorf("env not sorted by name: %v", order)
+				}
+			}
+			return nil
+		})
+	tc := mustGet(t, "AIMTemplateCache", ns, sharedCacheName("rc-env-tpl", ns))
+	expect(t, tc, labelIs("team", "blue"))
+}
