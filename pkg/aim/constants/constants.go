@@ -363,6 +363,10 @@ const (
 	DiscoveryBaseBackoff         = 60 * time.Second
 	DiscoveryMaxBackoff          = 3600 * time.Second
 	DiscoveryCapRequeue          = 5 * time.Second
+	// DiscoveryActiveDeadline bounds a discovery Job (aimlite addition): a pod stuck in image pulls or
+	// scheduling would otherwise hold a concurrency slot forever; the Job fails instead and is retried
+	// with backoff.
+	DiscoveryActiveDeadline int64 = 600
 )
 
 // Discovery container arguments.

@@ -118,7 +118,8 @@ func BuildJob(in JobInput) *batchv1ac.JobApplyConfiguration {
 	}
 	return batchv1ac.Job(JobName(in), in.Namespace).WithLabels(jobLabels).
 		WithSpec(batchv1ac.JobSpec().WithBackoffLimit(constants.DiscoveryBackoffLimit).
-			WithTTLSecondsAfterFinished(constants.DiscoveryTTLSeconds).WithTemplate(tpl))
+			WithTTLSecondsAfterFinished(constants.DiscoveryTTLSeconds).
+			WithActiveDeadlineSeconds(constants.DiscoveryActiveDeadline).WithTemplate(tpl))
 }
 
 func envSource(s *corev1.EnvVarSource) *corev1ac.EnvVarSourceApplyConfiguration {

@@ -131,7 +131,7 @@ func TestPlanCreateRespectsSlot(t *testing.T) {
 		t.Fatalf("plan %+v", p)
 	}
 	j := p.ToApply()[0].(*batchv1ac.JobApplyConfiguration)
-	if !strings.HasPrefix(*j.Name, "discover-t-") || *j.Spec.BackoffLimit != 0 || *j.Spec.TTLSecondsAfterFinished != 60 {
+	if !strings.HasPrefix(*j.Name, "discover-t-") || *j.Spec.BackoffLimit != 0 || *j.Spec.TTLSecondsAfterFinished != 60 || *j.Spec.ActiveDeadlineSeconds != 600 {
 		t.Errorf("job %s", *j.Name)
 	}
 	c := j.Spec.Template.Spec.Containers[0]
