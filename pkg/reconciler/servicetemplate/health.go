@@ -88,9 +88,9 @@ func (o Observation) jobHealth() statemachine.ComponentHealth {
 	case PhaseFailedWaiting, PhaseFailedRetry:
 		// Explicit state, no categorized error: a failed attempt is retried after the backoff, so it must not
 		// block the plan (which deletes the failed Job when the backoff expires).
-		reason := constants.ReasonJobBackoffLimitExceeded
-		if fin := o.Job; fin != nil && !jobFailed(fin) {
-			reason = ReasonInvalidDiscoveryOutput
+		reason := ReasonInvalidDiscoveryOutput
+		if o.Job != nil && jobFailed(o.Job) {
+			reason = jobFailureReason(o.Job)
 		}
 		h.State, h.Reason, h.Message = statemachine.StateFailed, reason, o.Failure
 	}
