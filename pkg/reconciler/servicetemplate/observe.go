@@ -3,6 +3,14 @@
 // (capped cluster-wide, with exponential backoff between failed attempts and a requeue when the backoff
 // expires), records the discovered profile and model sources, and creates the template cache when
 // caching is enabled. The planner is a pure function of the observation.
+//
+// Deliberate differences from the reference (catalogue §8): the concurrency cap is counted from the
+// informer cache plus in-process reservations (no Lease, no List in the planner), and waiting templates
+// are woken when a slot frees; the backoff expiry requeues the template; a failed attempt is reported with
+// an explicit Failed state instead of an InvalidSpec error, so the plan can delete the failed Job (whose
+// name the retry reuses) when the backoff expires; `Discovered` stays True after success; DiscoveryJob and
+// DiscoveryPods conditions are pruned once discovery is done; node affinity lists device IDs sorted; the
+// discovery Job has activeDeadlineSeconds so a stuck pod cannot hold a slot forever.
 package servicetemplate
 
 import (
