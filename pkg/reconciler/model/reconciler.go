@@ -1,6 +1,11 @@
 // Package model reconciles AIMModel and AIMClusterModel: it resolves the image metadata (from
 // spec.imageMetadata, the status cache, or the image's OCI labels in the registry), creates the model's
 // templates (one per recommended deployment, plus custom templates), and aggregates their health.
+//
+// Differences from the reference: metadata cached in status keeps the ImageMetadataFound reason (no flip
+// to ImageFound on the next reconcile); a model with metadata extraction disabled and no spec metadata is
+// known to expect no image templates (instead of AwaitingMetadata forever); status.resolvedRuntimeConfig
+// is set. Templates that stop being desired are not deleted (as in the reference).
 package model
 
 import (
