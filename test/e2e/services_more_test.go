@@ -141,9 +141,9 @@ spec:
 }
 
 // spec.model.custom: the service creates the custom model of C11 (name from the first source, labels,
-// not owned), whose auto template (C2) carries the sources in-line and is Ready without discovery.
+// spec, not owned). Its base image's registry refuses connections, and that Unknown-category error blocks
+// the model's apply (§1.0), so no template appears; the model is Degraded and the service Failed.
 func serviceCustomModel(t *testing.T, ns string) {
-	requireGPU(t, "MI300X")
 	const base = "127.0.0.1:1/silogen/aim-base:0.1.0" // refused at once: no registry traffic leaves the host
 	create(t, ns, `
 apiVersion: aim.eai.amd.com/v1alpha1
@@ -172,9 +172,14 @@ spec:
 		fieldIs(base, "spec", "image"),
 		fieldIs("hf://org/Custom-7B", "spec", "modelSources", "0", "sourceUri"),
 		fieldIs("MI300X", "spec", "custom", "hardware", "gpu", "model"))
-	tpl := waitFor(t, "AIMServiceTemplate", ns, autoCustomTemplateName(model), 30*time.Second, statusIs("Ready"),
-		hasCond("Discovered", "True", "InlineModelSources", "Model sources provided in-line in spec"))
-	expect(t, tpl, controlledBy(m), fieldIs("org/Custom-7B", "status", "modelSources", "0", "modelId"))
+	waitFor(t, "AIMModel", ns, model, 60*time.Second, statusIs("Degraded"),
+		hasCond("ImageMetadataReady", "False", "ConnectionRefused", ""),
+		hasCond("DependenciesReachable", "False", "InfrastructureError", "Cannot reach dependencies"))
+	waitFor(t, "AIMService", ns, "custom", 60*time.Second, statusIs("Failed"),
+		hasCond("ModelReady", "False", "ModelNotReady", "AIMModel "+model+" is in failed state"))
+	if tpls := list(t, "AIMServiceTemplate", ns, ""); len(tpls) > 0 {
+		t.Errorf("templates applied although the model's fetch failed (apply is blocked): %v", names(tpls))
+	}
 }
 
 // caching.mode Dedicated: the cache is named <template>-<service>-<hash(service UID)> and owned by the
