@@ -98,6 +98,10 @@ type CacheOptions struct {
 	Transform cache.TransformFunc
 	// Resync is the informer resync period; 0 (recommended) disables it.
 	Resync time.Duration
+	// Clientset is the clientset a NewInformer ListWatcher comes from. It is
+	// only asked whether it supports watch-list streaming (fake clientsets do
+	// not); nil means it does.
+	Clientset any
 }
 
 // NewKubeInformerFactory returns a client-go informer factory for built-in
