@@ -113,6 +113,11 @@ func TestModelWithImageMetadataCreatesTemplatesAndBecomesReady(t *testing.T) {
 		if c := cond(tp.Status.Conditions, "Discovered"); c == nil || c.Status != "True" || c.Reason != "DiscoveryComplete" {
 			t.Errorf("%s: Discovered %s", n, condStr(c))
 		}
+		for _, ct := range []string{"DiscoveryJobReady", "DiscoveryPodsReady"} {
+			if c := cond(tp.Status.Conditions, ct); c == nil || c.Status != "True" {
+				t.Errorf("%s: %s %s (kept after success, as in the reference)", n, ct, condStr(c))
+			}
+		}
 		if tp.Status.Profile == nil || tp.Status.Profile.Metadata.Engine != "vllm" || len(tp.Status.ModelSources) != 1 ||
 			tp.Status.ModelSources[0].SourceURI != "hf://org/llama" || tp.Status.ModelSources[0].Size.String() != "15872Mi" {
 			t.Errorf("%s: discovery result %+v / %+v", n, tp.Status.Profile, tp.Status.ModelSources)

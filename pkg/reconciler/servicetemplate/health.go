@@ -25,8 +25,17 @@ func (o Observation) GetComponentHealth(ctx context.Context, cs kubernetes.Inter
 	if o.GPURequired {
 		hs = append(hs, o.gpuHealth())
 	}
-	if o.Phase == PhaseInline || o.Phase == PhaseDone {
+	switch o.Phase {
+	case PhaseInline:
 		return hs
+	case PhaseDone, PhaseSucceeded:
+		// Discovery finished: the reference keeps these conditions (stale, True) after success, and users
+		// wait on them, so they stay reported as Ready rather than disappearing.
+		return append(hs,
+			statemachine.ComponentHealth{Component: constants.ComponentDiscoveryJob, State: statemachine.StateReady,
+				Reason: constants.ReasonReadyComponent, DependencyType: statemachine.DependencyDownstream},
+			statemachine.ComponentHealth{Component: constants.ComponentDiscoveryPods, State: statemachine.StateReady,
+				Reason: constants.ReasonPodsReady, Message: "Pods are ready"})
 	}
 	hs = append(hs, o.jobHealth())
 	if o.Phase == PhaseRunning && len(o.Pods) > 0 {

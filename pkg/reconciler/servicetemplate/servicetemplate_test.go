@@ -230,3 +230,24 @@ func TestPlanTemplateCache(t *testing.T) {
 		}
 	}
 }
+
+func TestDiscoveryConditionsStayAfterSuccess(t *testing.T) {
+	tp := tpl()
+	tp.Status.Profile = &aimv1.AIMProfile{}
+	tp.Status.Conditions = []metav1.Condition{{Type: "Discovered", Status: metav1.ConditionTrue, Reason: "DiscoveryComplete"}}
+	o := Compose(tp, "ns", Fetched{Now: t0, Model: okModel(), GPU: cluster}, discovery.Backoff{})
+	got := map[string]string{}
+	for _, h := range o.GetComponentHealth(context.Background(), nil) {
+		got[h.Component] = string(h.GetState()) + "/" + h.GetReason()
+	}
+	if got["DiscoveryJob"] != "Ready/Ready" || got["DiscoveryPods"] != "Ready/PodsReady" {
+		t.Errorf("components after discovery: %v", got)
+	}
+	tp.Spec.ModelSources = []aimv1.AIMModelSource{{SourceURI: "hf://a/b", ModelID: "a/b"}}
+	o = Compose(tp, "ns", Fetched{Now: t0, Model: okModel(), GPU: cluster}, discovery.Backoff{})
+	for _, h := range o.GetComponentHealth(context.Background(), nil) {
+		if h.Component == "DiscoveryJob" || h.Component == "DiscoveryPods" {
+			t.Errorf("inline sources report no discovery components: %+v", h)
+		}
+	}
+}
