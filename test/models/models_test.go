@@ -477,3 +477,27 @@ func TestClusterModelCreatesClusterTemplates(t *testing.T) {
 		return cm.Status.Status == "Ready" && c != nil && c.Reason == "AllTemplatesReady", fmt.Sprintf("status=%q %s", cm.Status.Status, condStr(c))
 	})
 }
+
+// A namespaced template with caching enabled creates its AIMTemplateCache (named after the template,
+// owned by it) once its model sources are known.
+func TestTemplateCreatesCacheWhenCachingEnabled(t *testing.T) {
+	startOperator(t)
+	ns := env.Namespace(t)
+	create(t, op.client.AimV1alpha1().AIMModels(ns).Create, &aimv1.AIMModel{ObjectMeta: metav1.ObjectMeta{Name: "m", Namespace: ns},
+		Spec: aimv1.AIMModelSpec{Image: "img:1", Discovery: &aimv1.AIMModelDiscoveryConfig{ExtractMetadata: bp(false)}}})
+	tpl := &aimv1.AIMServiceTemplate{ObjectMeta: metav1.ObjectMeta{Name: "cached", Namespace: ns}}
+	tpl.Spec.ModelName = "m"
+	tpl.Spec.ModelSources = []aimv1.AIMModelSource{{SourceURI: "hf://org/cached", ModelID: "org/cached"}}
+	tpl.Spec.Caching = &aimv1.AIMTemplateCachingConfig{Enabled: true, Env: []corev1.EnvVar{{Name: "HF_X", Value: "1"}}}
+	created := create(t, op.client.AimV1alpha1().AIMServiceTemplates(ns).Create, tpl)
+	eventually(t, 30*time.Second, "template cache created", func() (bool, string) {
+		c, err := op.client.AimV1alpha1().AIMTemplateCaches(ns).Get(bg, "cached", metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error()
+		}
+		ref := metav1.GetControllerOf(c)
+		ok := ref != nil && ref.UID == created.UID && c.Spec.TemplateName == "cached" && c.Spec.TemplateScope == "Namespace" &&
+			len(c.Spec.Env) == 1 && c.Spec.Mode == "Shared"
+		return ok, fmt.Sprintf("%+v owner %+v", c.Spec, ref)
+	})
+}
