@@ -163,6 +163,10 @@ spec:
 		hasCond("RuntimeConfigReady", "False", "ConfigNotFound", "RuntimeConfig rc-later not found"),
 		hasCond("ConfigValid", "False", "ReferenceNotFound", "Referenced resource not found"),
 		hasCond("Ready", "False", "ReferenceNotFound", "Referenced resource not found"))
+	// Conditions drive events (§5): AsError conditions give Warning events with the condition's reason.
+	waitFor(t, "AIMModel", ns, "needs-config", 30*time.Second,
+		eventCheck(ns, "needs-config", "Warning", "ConfigNotFound", "aim-model-controller"),
+		eventCheck(ns, "needs-config", "Warning", "ReferenceNotFound", "aim-model-controller"))
 	create(t, ns, `
 apiVersion: aim.eai.amd.com/v1alpha1
 kind: AIMRuntimeConfig

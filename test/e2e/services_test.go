@@ -315,6 +315,10 @@ spec:
 		hasCond("ModelReady", "False", "ModelNotFound", fmt.Sprintf("model %q not found in namespace %s or cluster scope", "does-not-exist", ns)),
 		hasCond("ConfigValid", "False", "ReferenceNotFound", "Referenced resource not found"),
 		hasCond("Ready", "False", "ReferenceNotFound", "Referenced resource not found"))
+	// Conditions drive events (§5): AsError conditions give Warning events with the condition's reason.
+	kd.waitFor("f6", "AIMService", ns, "lost", 10*time.Second,
+		eventCheck(ns, "lost", "Warning", "ModelNotFound", "aim-service-controller"),
+		eventCheck(ns, "lost", "Warning", "ReferenceNotFound", "aim-service-controller"))
 	paintModel(t, ns, "does-not-exist", "ghcr.io/silogen/aim-late:0.1.0", "Ready")
 	waitFor(t, "AIMService", ns, "lost", 30*time.Second,
 		hasCond("ModelReady", "True", "ModelResolved", "AIMModel does-not-exist is ready"))

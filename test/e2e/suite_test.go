@@ -110,11 +110,35 @@ func discoveredModelID(image string) string {
 	return "org/" + name
 }
 
-// serveDiscoveryLogs plays the AIM image's discovery container: kwok completes the pod at once, so as
-// soon as a discovery pod appears its log is set through kwok's log endpoint (testenv.SetPodLogs).
+// checkSizeOutputs maps "<namespace>/<artifact>" to the check-size output a scenario wants; others get
+// a valid 5 GiB answer.
+var checkSizeOutputs sync.Map
+
+// checkSizeOutput is the check-size container's log: its last line is {"url", "sizeBytes"} (C7).
+func checkSizeOutput(p *corev1.Pod) string {
+	if v, ok := checkSizeOutputs.Load(p.Namespace + "/" + p.Labels["aim.eai.amd.com/cache.name"]); ok {
+		return v.(string)
+	}
+	url := ""
+	for _, c := range p.Spec.Containers {
+		if len(c.Args) > 0 {
+			url = c.Args[0]
+		}
+	}
+	return fmt.Sprintf("checking %s\n{\"url\":%q,\"sizeBytes\":5368709120}", url, url)
+}
+
+// serveDiscoveryLogs plays the containers whose output the operator reads: kwok completes Job pods at
+// once, so as soon as a discovery or check-size pod appears its log is set through kwok's log endpoint
+// (testenv.SetPodLogs).
 func serveDiscoveryLogs(t *testing.T, stop chan struct{}) {
+	serveLogs(t, stop, "aim.eai.amd.com/template", "discovery", discoveryOutput)
+	serveLogs(t, stop, "aim.eai.amd.com/component=check-size", "check-size", checkSizeOutput)
+}
+
+func serveLogs(t *testing.T, stop chan struct{}, selector, container string, output func(*corev1.Pod) string) {
 	f := informers.NewSharedInformerFactoryWithOptions(env.Client, 0,
-		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = "aim.eai.amd.com/template" }))
+		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = selector }))
 	var mu sync.Mutex
 	done := map[string]bool{}
 	serve := func(obj any) {
@@ -128,8 +152,8 @@ func serveDiscoveryLogs(t *testing.T, stop chan struct{}) {
 		if done[key] {
 			return
 		}
-		if err := env.SetPodLogs(bg, p.Namespace, p.Name, "discovery", discoveryOutput(p)); err != nil {
-			t.Logf("discovery logs for %s: %v", key, err)
+		if err := env.SetPodLogs(bg, p.Namespace, p.Name, container, output(p)); err != nil {
+			t.Logf("%s logs for %s: %v", container, key, err)
 			return
 		}
 		done[key] = true
@@ -331,4 +355,27 @@ func createNamespace(t *testing.T, name string) string {
 		return err == nil, fmt.Sprint(err)
 	})
 	return name
+}
+
+// eventCheck is a check on the events about object name: one of the given type and reason, emitted by
+// component (core/v1 source.component, or reportingComponent for events written through events/v1).
+func eventCheck(ns, name, typ, reason, component string) check {
+	return func(*U) error {
+		evs, err := env.Client.CoreV1().Events(ns).List(bg, metav1.ListOptions{FieldSelector: "involvedObject.name=" + name})
+		if err != nil {
+			return err
+		}
+		var seen []string
+		for _, e := range evs.Items {
+			from := e.Source.Component
+			if from == "" {
+				from = e.ReportingController
+			}
+			if e.Type == typ && e.Reason == reason && from == component {
+				return nil
+			}
+			seen = append(seen, fmt.Sprintf("%s/%s from %q", e.Type, e.Reason, from))
+		}
+		return fmt.Errorf("no %s event %s from %s about %s; events %v", typ, reason, component, name, seen)
+	}
 }
