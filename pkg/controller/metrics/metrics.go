@@ -6,7 +6,7 @@
 //	<ns>_reconcile_total{controller,result}            result: success|requeue|requeue_after|error|terminal
 //	<ns>_reconcile_duration_seconds{controller}        histogram
 //	<ns>_reconcile_errors_total{controller,category}   category: from the error (see controller.Categorized)
-//	<ns>_apply_total{controller,kind,outcome}          outcome: sent|skipped
+//	<ns>_apply_total{controller,kind,outcome}          outcome: sent|skipped (ApplyHook: also deleted|delete-skipped)
 //
 // RegisterClientGo adds client-go's workqueue (workqueue_*{name}), leader election
 // (leader_election_master_status{name}) and REST client (rest_client_requests_total)
@@ -19,6 +19,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // Reconcile results as reported in <ns>_reconcile_total.
@@ -105,6 +106,15 @@ func (p *Prometheus) ApplySent(controller, kind string) {
 
 func (p *Prometheus) ApplySkipped(controller, kind string) {
 	p.applies.WithLabelValues(controller, kind, "skipped").Inc()
+}
+
+// ApplyHook returns a function for the reconcile engine's per-apply callback
+// (statemachine.Applier.OnApply): it counts every outcome ("sent", "skipped",
+// "deleted", "delete-skipped") in <ns>_apply_total{controller, kind=resource, outcome}.
+func (p *Prometheus) ApplyHook(controller string) func(gvr schema.GroupVersionResource, outcome string) {
+	return func(gvr schema.GroupVersionResource, outcome string) {
+		p.applies.WithLabelValues(controller, gvr.Resource, outcome).Inc()
+	}
 }
 
 // NewRegistry returns a registry with the Go runtime and process collectors.

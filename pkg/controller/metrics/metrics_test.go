@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/util/workqueue"
 )
 
@@ -27,6 +28,10 @@ func TestPrometheusCounters(t *testing.T) {
 	}
 	if v := testutil.ToFloat64(p.applies.WithLabelValues("svc", "Job", "skipped")); v != 2 {
 		t.Fatalf("skipped = %v", v)
+	}
+	p.ApplyHook("tmpl")(schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "jobs"}, "deleted")
+	if v := testutil.ToFloat64(p.applies.WithLabelValues("tmpl", "jobs", "deleted")); v != 1 {
+		t.Fatalf("hook deleted = %v", v)
 	}
 	if n := testutil.CollectAndCount(p.duration); n != 1 {
 		t.Fatalf("duration series = %d", n)
