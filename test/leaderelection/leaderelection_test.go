@@ -179,7 +179,7 @@ func TestLeaderElectionFailover(t *testing.T) {
 		return strings.HasPrefix(holder(ctx, ns), "replica-b_")
 	})
 	failover := time.Since(killed)
-	t.Logf("failover after SIGKILL of the leader: %.1f s (lease 10 s, retry 2 s)", failover.Seconds())
+	t.Logf("failover after SIGKILL of the leader: %.1f s (lease 8 s, retry 1.5 s)", failover.Seconds())
 	if failover > 15*time.Second {
 		t.Fatalf("failover took %v, want ≤ 15 s", failover)
 	}
