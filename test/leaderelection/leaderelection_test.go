@@ -165,8 +165,14 @@ func TestLeaderElectionFailover(t *testing.T) {
 	if h := holder(ctx, ns); !strings.HasPrefix(h, "replica-a_") {
 		t.Fatalf("lease holder = %q while replica-a is alive", h)
 	}
-	if _, body := a.get("/metrics"); !strings.Contains(body, fmt.Sprintf(`leader_election_master_status{name=%q} 1`, leaseName)) {
+	_, body := a.get("/metrics")
+	if !strings.Contains(body, fmt.Sprintf(`leader_election_master_status{name=%q} 1`, leaseName)) {
 		t.Fatalf("leader metrics lack leader_election_master_status 1:\n%s", grepLines(body, "leader_election"))
+	}
+	for _, want := range []string{"workqueue_depth{name=", "rest_client_requests_total{", "go_goroutines "} {
+		if !strings.Contains(body, want) {
+			t.Errorf("leader /metrics lacks %s", want)
+		}
 	}
 
 	// SIGKILL: no release; the standby must wait for the lease to expire.
