@@ -167,6 +167,3 @@ func (e *env) KubeInformers(labelSelector string) kubeinformers.SharedInformerFa
 	e.Manager.AddInformerFactory(f)
 	return f
 }
-
-// shutdown waits for informer goroutines (the Manager already stopped them).
-func (e *env) shutdown() {}

@@ -8,10 +8,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"k8s.io/klog/v2"
@@ -95,15 +95,14 @@ func run(ctx context.Context, o options) error {
 			logger.Error(err, "Manager stopped with errors")
 		}
 	})
-	e.shutdown()
 	stopServers()
 	<-probeDone
 	<-metricsDone
 	return runErr
 }
 
-func addrString(a interface{ String() string }) string {
-	if a == nil || (strings.HasPrefix(fmt.Sprint(a), "<nil>")) {
+func addrString(a net.Addr) string {
+	if a == nil {
 		return "disabled"
 	}
 	return a.String()
