@@ -276,7 +276,7 @@ func (c *Controller) Run(ctx context.Context) error {
 
 	if !cache.WaitForNamedCacheSync(c.name, ctx.Done(), synced...) {
 		c.queue.ShutDown()
-		return fmt.Errorf("controller %s: caches did not sync: %w", c.name, ctx.Err())
+		return nil // stopped before the caches synced: a shutdown, not a failure
 	}
 	logger.Info("Starting workers", "count", c.workers)
 	var wg sync.WaitGroup
