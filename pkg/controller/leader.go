@@ -107,7 +107,7 @@ func (l *LeaderElector) Run(ctx context.Context, run func(ctx context.Context)) 
 	}
 	logger := klog.FromContext(ctx).WithValues("lease", l.opts.Namespace+"/"+l.opts.Name, "identity", l.opts.Identity)
 	lock := &resourcelock.LeaseLock{
-		LeaseMeta:  metav1ObjectMeta(l.opts.Namespace, l.opts.Name),
+		LeaseMeta:  metav1.ObjectMeta{Namespace: l.opts.Namespace, Name: l.opts.Name},
 		Client:     l.client.CoordinationV1(),
 		LockConfig: resourcelock.ResourceLockConfig{Identity: l.opts.Identity},
 	}
@@ -173,8 +173,4 @@ func (l *LeaderElector) Run(ctx context.Context, run func(ctx context.Context)) 
 		return ErrLeadershipLost
 	}
 	return nil
-}
-
-func metav1ObjectMeta(namespace, name string) metav1.ObjectMeta {
-	return metav1.ObjectMeta{Namespace: namespace, Name: name}
 }
