@@ -167,7 +167,7 @@ func TestOwnsNeedsFor(t *testing.T) {
 }
 
 func TestResyncUpdateIsDropped(t *testing.T) {
-	q := workqueue.NewTyped[Key]()
+	q := workqueue.NewTypedDelayingQueue[Key]()
 	defer q.ShutDown()
 	h := newHandler(q, func(o metav1.Object) []Key { return []Key{NewKey(o.GetNamespace(), o.GetName())} }, nil)
 	old := ownedPod("p", nil)
@@ -185,7 +185,7 @@ func TestResyncUpdateIsDropped(t *testing.T) {
 }
 
 func TestUpdateMapsOldAndNewObject(t *testing.T) {
-	q := workqueue.NewTyped[Key]()
+	q := workqueue.NewTypedDelayingQueue[Key]()
 	defer q.ShutDown()
 	byLabel := func(o metav1.Object) []Key { return []Key{NewKey(o.GetNamespace(), o.GetLabels()["owner"])} }
 	h := newHandler(q, byLabel, nil)
@@ -200,7 +200,7 @@ func TestUpdateMapsOldAndNewObject(t *testing.T) {
 }
 
 func TestFilters(t *testing.T) {
-	q := workqueue.NewTyped[Key]()
+	q := workqueue.NewTypedDelayingQueue[Key]()
 	defer q.ShutDown()
 	self := func(o metav1.Object) []Key { return []Key{NewKey(o.GetNamespace(), o.GetName())} }
 	h := newHandler(q, self, []WatchOption{
@@ -540,5 +540,33 @@ func TestRunWaitsForCacheSyncAndReconciles(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestBatchedStatusUpdates(t *testing.T) {
+	clk := clocktesting.NewFakeClock(time.Now())
+	q := workqueue.NewTypedDelayingQueueWithConfig(workqueue.TypedDelayingQueueConfig[Key]{Clock: clk})
+	defer q.ShutDown()
+	self := func(o metav1.Object) []Key { return []Key{NewKey(o.GetNamespace(), o.GetName())} }
+	h := newHandler(q, self, []WatchOption{WithBatchedStatusUpdates(time.Second)})
+	old := ownedPod("p", nil)
+	old.Generation = 1
+	status := old.DeepCopy()
+	status.ResourceVersion = "2"
+	for range 5 { // a burst of status-only updates
+		h.OnUpdate(old, status)
+	}
+	if q.Len() != 0 {
+		t.Fatal("status-only update enqueued at once")
+	}
+	clk.Step(time.Second)
+	waitLen(t, q, 1)
+	k, _ := q.Get()
+	q.Done(k)
+	spec := status.DeepCopy()
+	spec.ResourceVersion, spec.Generation = "3", 2
+	h.OnUpdate(status, spec)
+	if q.Len() != 1 {
+		t.Fatal("spec change not enqueued at once")
 	}
 }

@@ -39,7 +39,9 @@
 // widgetInformer.AddIndexers(cache.Indexers{"templateName": controller.IndexBy(func(o metav1.Object) []string {...})}).
 // Other map helpers: MapAll (every primary, optionally same namespace) and
 // MapToKey (one primary named by a label or field). WithFilter and
-// WithUpdateFilter are predicates on watched events.
+// WithUpdateFilter are predicates on watched events; WithBatchedStatusUpdates(d)
+// delays keys of updates that left the generation unchanged (status churn of
+// children) so a burst costs one reconcile.
 //
 // Every handler drops updates whose resourceVersion did not change (resyncs)
 // and unwraps cache.DeletedFinalStateUnknown tombstones; on update both the old

@@ -1,6 +1,8 @@
 package controller
 
 import (
+	"time"
+
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/cache"
@@ -22,18 +24,28 @@ func WithUpdateFilter(changed func(oldObj, newObj metav1.Object) bool) WatchOpti
 	return func(h *handler) { h.updateFilter = changed }
 }
 
+// WithBatchedStatusUpdates delays by d the keys of updates that did not change
+// the object's generation (status-only churn, e.g. a child Job's counters), so a
+// burst of them costs one reconcile instead of many (kube-controller-manager's
+// Job controller batches the same way, with 1 s). Adds, deletes and spec
+// changes still enqueue at once.
+func WithBatchedStatusUpdates(d time.Duration) WatchOption {
+	return func(h *handler) { h.batch = d }
+}
+
 // handler turns informer events into queue adds. It drops resync updates (same
 // resourceVersion) and unwraps tombstones.
 type handler struct {
-	queue        workqueue.TypedInterface[Key]
+	queue        workqueue.TypedDelayingInterface[Key]
 	mapFn        MapFunc
 	filter       func(metav1.Object) bool
 	updateFilter func(oldObj, newObj metav1.Object) bool
+	batch        time.Duration
 }
 
 var _ cache.ResourceEventHandler = (*handler)(nil)
 
-func newHandler(q workqueue.TypedInterface[Key], mapFn MapFunc, opts []WatchOption) *handler {
+func newHandler(q workqueue.TypedDelayingInterface[Key], mapFn MapFunc, opts []WatchOption) *handler {
 	h := &handler{queue: q, mapFn: mapFn}
 	for _, o := range opts {
 		o(h)
@@ -64,8 +76,14 @@ func (h *handler) OnUpdate(oldObj, newObj any) {
 	}
 	// Map both versions: a changed owner or indexed field moves the object from
 	// one primary to another, and both need to hear about it.
-	h.add(h.mapFn(n))
-	h.add(h.mapFn(o))
+	keys := append(h.mapFn(n), h.mapFn(o)...)
+	if h.batch > 0 && o.GetGeneration() == n.GetGeneration() {
+		for _, k := range keys {
+			h.queue.AddAfter(k, h.batch)
+		}
+		return
+	}
+	h.add(keys)
 }
 
 func (h *handler) OnDelete(obj any) {
