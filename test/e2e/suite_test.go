@@ -44,6 +44,7 @@ func TestE2E(t *testing.T) {
 	defer close(stop)
 	if env.Local() {
 		serveDiscoveryLogs(t, stop)
+		installFailingDiscoveryPolicy(t)
 	}
 	t0 := time.Now()
 	t.Run("scenarios", func(t *testing.T) {
@@ -128,15 +129,88 @@ func checkSizeOutput(p *corev1.Pod) string {
 	return fmt.Sprintf("checking %s\n{\"url\":%q,\"sizeBytes\":5368709120}", url, url)
 }
 
-// serveDiscoveryLogs plays the containers whose output the operator reads: kwok completes Job pods at
-// once, so as soon as a discovery or check-size pod appears its log is set through kwok's log endpoint
-// (testenv.SetPodLogs).
-func serveDiscoveryLogs(t *testing.T, stop chan struct{}) {
-	serveLogs(t, stop, "aim.eai.amd.com/template", "discovery", discoveryOutput)
-	serveLogs(t, stop, "aim.eai.amd.com/component=check-size", "check-size", checkSizeOutput)
+// failPrefix: discovery pods of templates whose name starts with it fail (exit code 3) instead of printing
+// profiles: a MutatingAdmissionPolicy gives them kwok's failure annotations at creation, so kwok never
+// completes them (an after-the-fact patch would race with kwok).
+const failPrefix = "fail-"
+
+// failingDiscovery is set once the admission policy is in force.
+var failingDiscovery bool
+
+func installFailingDiscoveryPolicy(t *testing.T) {
+	t.Helper()
+	const name = "aimlite-e2e-failing-discovery"
+	for _, m := range []string{`
+apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingAdmissionPolicy
+metadata:
+  name: %[1]s
+spec:
+  matchConstraints:
+    resourceRules:
+    - apiGroups: [""]
+      apiVersions: ["v1"]
+      operations: ["CREATE"]
+      resources: ["pods"]
+  matchConditions:
+  - name: failing-template
+    expression: >-
+      has(object.metadata.labels) && 'aim.eai.amd.com/template' in object.metadata.labels &&
+      object.metadata.labels['aim.eai.amd.com/template'].startsWith('%[2]s')
+  failurePolicy: Fail
+  reinvocationPolicy: Never
+  mutations:
+  - patchType: ApplyConfiguration
+    applyConfiguration:
+      expression: >-
+        Object{metadata: Object.metadata{annotations: {"localcluster.aimlite.dev/exit-code": "3",
+        "localcluster.aimlite.dev/termination-message": "simulated discovery failure"}}}
+`, `
+apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingAdmissionPolicyBinding
+metadata:
+  name: %[1]s
+spec:
+  policyName: %[1]s
+`} {
+		u := decode(t, fmt.Sprintf(m, name, failPrefix))
+		r := res(u.GetKind(), "")
+		if _, err := r.Create(bg, u, metav1.CreateOptions{}); err != nil {
+			t.Logf("MutatingAdmissionPolicy unavailable, failing-discovery scenarios will skip: %v", err)
+			return
+		}
+		t.Cleanup(func() { _ = r.Delete(bg, name, metav1.DeleteOptions{}) })
+	}
+	// The apiserver picks the policy up asynchronously: dry-run a labelled pod until it is mutated.
+	probe := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "probe", Labels: map[string]string{"aim.eai.amd.com/template": failPrefix + "probe"}},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "registry.k8s.io/pause:3.10"}}}}
+	waitUntil(t, 30*time.Second, "the failing-discovery admission policy", func() (bool, string) {
+		p, err := env.Client.CoreV1().Pods(systemNamespace()).Create(bg, probe, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+		if err != nil {
+			return false, err.Error()
+		}
+		return p.Annotations["localcluster.aimlite.dev/exit-code"] == "3", fmt.Sprintf("annotations %v", p.Annotations)
+	})
+	failingDiscovery = true
 }
 
-func serveLogs(t *testing.T, stop chan struct{}, selector, container string, output func(*corev1.Pod) string) {
+// serveDiscoveryLogs plays the containers whose output the operator reads: kwok completes Job pods at
+// once, so as soon as a discovery or check-size pod appears its log is set through kwok's log endpoint
+// (testenv.SetPodLogs). Discovery pods of fail-* templates get kwok's failure annotations instead, before
+// the scheduler has placed them.
+func serveDiscoveryLogs(t *testing.T, stop chan struct{}) {
+	serveLogs(t, stop, "aim.eai.amd.com/template", func(p *corev1.Pod) error {
+		if strings.HasPrefix(p.Labels["aim.eai.amd.com/template"], failPrefix) {
+			return env.SetPodLogs(bg, p.Namespace, p.Name, "discovery", "INFO starting dry run\nERROR no profile matches this hardware")
+		}
+		return env.SetPodLogs(bg, p.Namespace, p.Name, "discovery", discoveryOutput(p))
+	})
+	serveLogs(t, stop, "aim.eai.amd.com/component=check-size", func(p *corev1.Pod) error {
+		return env.SetPodLogs(bg, p.Namespace, p.Name, "check-size", checkSizeOutput(p))
+	})
+}
+
+func serveLogs(t *testing.T, stop chan struct{}, selector string, handle func(*corev1.Pod) error) {
 	f := informers.NewSharedInformerFactoryWithOptions(env.Client, 0,
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = selector }))
 	var mu sync.Mutex
@@ -152,8 +226,8 @@ func serveLogs(t *testing.T, stop chan struct{}, selector, container string, out
 		if done[key] {
 			return
 		}
-		if err := env.SetPodLogs(bg, p.Namespace, p.Name, container, output(p)); err != nil {
-			t.Logf("%s logs for %s: %v", container, key, err)
+		if err := handle(p); err != nil {
+			t.Logf("playing pod %s: %v", key, err)
 			return
 		}
 		done[key] = true

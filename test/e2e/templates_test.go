@@ -15,6 +15,7 @@ func init() {
 	register("TemplateGPUNotAvailable", templateGPUNotAvailable)
 	register("TemplateInlineModelSources", templateInlineModelSources)
 	register("TemplateDiscoveryJob", templateDiscoveryJob)
+	register("TemplateDiscoveryFails", templateDiscoveryFails)
 }
 
 // metadataModel creates a model with in-spec metadata and no recommended deployments: no registry access
@@ -261,4 +262,49 @@ func envIs(path []string, want ...string) check {
 		}
 		return nil
 	}
+}
+
+// A discovery pod that fails (exit code 3): with backoffLimit 0 the Job fails at once, which is a spec
+// error (§2.4: JobBackoffLimitExceeded, Spec), so the template is Failed with ConfigValid=False/InvalidSpec;
+// the failure is counted in status.discovery and Discovered waits for the backoff (§1.2).
+func templateDiscoveryFails(t *testing.T, ns string) {
+	requireLocal(t, "the discovery pod is made to fail through kwok's failure annotations")
+	if !failingDiscovery {
+		t.Skip("no MutatingAdmissionPolicy to make the discovery pod fail")
+	}
+	metadataModel(t, ns, "fail-model", "ghcr.io/silogen/aim-fail:1.0.0")
+	create(t, ns, `
+apiVersion: aim.eai.amd.com/v1alpha1
+kind: AIMServiceTemplate
+metadata:
+  name: %sdisc
+spec:
+  modelName: fail-model
+  metric: latency
+  precision: fp8
+  hardware:
+    gpu:
+      model: MI300X
+      requests: 1
+`, failPrefix)
+	kd := knownDivergences(t)
+	defer kd.skipIfAny()
+	tpl := waitFor(t, "AIMServiceTemplate", ns, failPrefix+"disc", 60*time.Second, statusIs("Failed"),
+		hasCond("DiscoveryJobReady", "False", "JobBackoffLimitExceeded", ""),
+		fieldIs(1, "status", "discovery", "attempts"))
+	expect(t, tpl,
+		hasCond("Discovered", "False", "AwaitingDiscovery", "Waiting *"),
+		func(u *U) error {
+			if field(u, "status", "discovery", "lastFailureReason") == "<none>" || field(u, "status", "discovery", "lastAttemptTime") == "<none>" {
+				return fmt.Errorf("status.discovery %s lacks lastFailureReason/lastAttemptTime", field(u, "status", "discovery"))
+			}
+			return nil
+		})
+	// JobBackoffLimitExceeded and PodFailed are Spec-category (§2.3, §2.4): ConfigValid and Ready say InvalidSpec.
+	kd.expect("f8", tpl,
+		hasCond("ConfigValid", "False", "InvalidSpec", "Configuration validation failed"),
+		hasCond("Ready", "False", "InvalidSpec", "Configuration validation failed"),
+		hasCond("DiscoveryPodsReady", "False", "PodFailed", "Container discovery failed with exit code 3: simulated discovery failure*"))
+	waitFor(t, "AIMModel", ns, "fail-model", 30*time.Second, statusIs("Failed"),
+		hasCond("ServiceTemplatesReady", "False", "AllTemplatesFailed", "All templates are degraded or failed"))
 }
