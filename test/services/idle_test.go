@@ -91,7 +91,20 @@ func TestIdleAfterConvergence(t *testing.T) {
 	if s, err := strconv.Atoi(os.Getenv("AIMLITE_IDLE_SECONDS")); err == nil {
 		idle = time.Duration(s) * time.Second
 	}
-	// Let the last status writes drain before measuring.
+	// Idle means idle: let the namespaces of earlier tests finish terminating (their teardown
+	// legitimately touches our children), and the last status writes drain.
+	eventually(t, 2*time.Minute, "other test namespaces gone", func() error {
+		l, err := env.Client.CoreV1().Namespaces().List(bg, metav1.ListOptions{LabelSelector: "aimlite.dev/test=true"})
+		if err != nil {
+			return err
+		}
+		for _, n := range l.Items {
+			if n.Name != ns {
+				return fmt.Errorf("namespace %s still %s", n.Name, n.Status.Phase)
+			}
+		}
+		return nil
+	})
 	time.Sleep(2 * time.Second)
 	snap := o.Muts.Snapshot()
 	time.Sleep(idle)

@@ -85,3 +85,15 @@ func (m missing[T]) Get(string, string) (T, error) {
 	return zero, m.err
 }
 func (m missing[T]) List(string, labels.Selector) ([]T, error) { return nil, m.err }
+
+// Namespaced is a Store bound to one namespace: a statemachine.Getter for Fetch.
+type Namespaced[T any] struct {
+	Store     Store[T]
+	Namespace string
+}
+
+// Get reads name in the bound namespace.
+func (n Namespaced[T]) Get(name string) (T, error) { return n.Store.Get(n.Namespace, name) }
+
+// In binds s to namespace ns.
+func In[T any](s Store[T], ns string) Namespaced[T] { return Namespaced[T]{Store: s, Namespace: ns} }

@@ -5,7 +5,6 @@ package artifact
 
 import (
 	"context"
-	"errors"
 	"io"
 	"strings"
 	"time"
@@ -38,12 +37,11 @@ const ReasonInvalidSizeOutput = "InvalidSizeOutput"
 
 // Stores are the cached reads of the reconciler.
 type Stores struct {
-	Jobs                  store.Store[*batchv1.Job]
-	Pods                  store.Store[*corev1.Pod]
-	PVCs                  store.Store[*corev1.PersistentVolumeClaim]
-	RoleBindings          store.Store[*rbacv1.RoleBinding]
-	RuntimeConfigs        store.Store[*aimv1.AIMRuntimeConfig]
-	ClusterRuntimeConfigs store.Store[*aimv1.AIMClusterRuntimeConfig]
+	Jobs          store.Store[*batchv1.Job]
+	Pods          store.Store[*corev1.Pod]
+	PVCs          store.Store[*corev1.PersistentVolumeClaim]
+	RoleBindings  store.Store[*rbacv1.RoleBinding]
+	RuntimeConfig runtimeconfig.Lookup
 }
 
 // LogTail reads the last lines of a container's log (live).
@@ -71,8 +69,7 @@ type Reconciler struct {
 // Fetched is the artifact's world.
 type Fetched struct {
 	art      *aimv1.AIMArtifact
-	rc       runtimeconfig.Resolved
-	rcErr    error
+	rc       runtimeconfig.Result
 	pvcName  string
 	pvc      sm.FetchResult[*corev1.PersistentVolumeClaim]
 	rbExists bool
@@ -113,9 +110,9 @@ func (f *Fetched) ready() bool { return string(f.art.Status.Status) == constants
 func (r *Reconciler) FetchRemoteState(ctx context.Context, rc sm.ReconcileContext[*aimv1.AIMArtifact]) *Fetched {
 	a := rc.Object
 	f := &Fetched{art: a}
-	f.rc, f.rcErr = fetchRC(r.Stores, a.Namespace, a.Spec.RuntimeConfigName)
+	f.rc.Resolved, f.rc.Err = r.Stores.RuntimeConfig.Resolve(a.Spec.RuntimeConfigName, a.Namespace)
 	f.pvcName = naming.ArtifactPVCName(a.Name, string(a.UID))
-	f.pvc = sm.Fetch[*corev1.PersistentVolumeClaim](getter(r.Stores.PVCs, a.Namespace), f.pvcName)
+	f.pvc = sm.Fetch[*corev1.PersistentVolumeClaim](store.In(r.Stores.PVCs, a.Namespace), f.pvcName)
 	_, err := r.Stores.RoleBindings.Get(a.Namespace, download.StatusUpdaterName)
 	f.rbExists = err == nil
 	if err != nil && !apierrors.IsNotFound(err) {
@@ -130,7 +127,7 @@ func (r *Reconciler) FetchRemoteState(ctx context.Context, rc sm.ReconcileContex
 	f.sizing = f.size == 0
 	if f.sizing {
 		f.checkJobName = naming.CheckSizeJobName(a.Name, string(a.UID))
-		f.checkJob = sm.Fetch[*batchv1.Job](getter(r.Stores.Jobs, a.Namespace), f.checkJobName)
+		f.checkJob = sm.Fetch[*batchv1.Job](store.In(r.Stores.Jobs, a.Namespace), f.checkJobName)
 		if f.checkJob.OK() {
 			pods, err := r.Stores.Pods.List(a.Namespace, labels.SelectorFromSet(labels.Set{constants.LabelJobName: f.checkJobName}))
 			f.checkPods = sm.FetchResult[[]*corev1.Pod]{Value: pods, Error: err}
@@ -152,35 +149,13 @@ func (r *Reconciler) FetchRemoteState(ctx context.Context, rc sm.ReconcileContex
 	}
 
 	f.dlJobName = naming.DownloadJobName(a.Name, string(a.UID))
-	f.dlJob = sm.Fetch[*batchv1.Job](getter(r.Stores.Jobs, a.Namespace), f.dlJobName)
+	f.dlJob = sm.Fetch[*batchv1.Job](store.In(r.Stores.Jobs, a.Namespace), f.dlJobName)
 	if f.dlJob.OK() && !jobCond(f.dlJob.Value, batchv1.JobComplete) {
 		pods, err := r.Stores.Pods.List(a.Namespace, labels.SelectorFromSet(labels.Set{constants.LabelJobName: f.dlJobName}))
 		f.dlPods = sm.FetchResult[[]*corev1.Pod]{Value: pods, Error: err}
 	}
 	return f
 }
-
-func fetchRC(s Stores, ns, name string) (runtimeconfig.Resolved, error) {
-	name = runtimeconfig.EffectiveName(name)
-	nsrc, err := s.RuntimeConfigs.Get(ns, name)
-	if err != nil && !apierrors.IsNotFound(err) {
-		return runtimeconfig.Resolved{}, err
-	}
-	clrc, err := s.ClusterRuntimeConfigs.Get("", name)
-	if err != nil && !apierrors.IsNotFound(err) {
-		return runtimeconfig.Resolved{}, err
-	}
-	return runtimeconfig.Resolve(name, nsrc, clrc)
-}
-
-type nsGetter[T any] struct {
-	s  store.Store[T]
-	ns string
-}
-
-func (g nsGetter[T]) Get(name string) (T, error) { return g.s.Get(g.ns, name) }
-
-func getter[T any](s store.Store[T], ns string) nsGetter[T] { return nsGetter[T]{s, ns} }
 
 // ComposeState is a passthrough.
 func (r *Reconciler) ComposeState(_ context.Context, _ sm.ReconcileContext[*aimv1.AIMArtifact], f *Fetched) Obs {
@@ -190,20 +165,7 @@ func (r *Reconciler) ComposeState(_ context.Context, _ sm.ReconcileContext[*aimv
 // GetComponentHealth reports RuntimeConfig, the sizing components, CachePvc and the
 // download components (catalogue §1.5, §2.12).
 func (o Obs) GetComponentHealth(ctx context.Context, cs kubernetes.Interface) []sm.ComponentHealth {
-	var hs []sm.ComponentHealth
-	rc := sm.ComponentHealth{Component: constants.ComponentRuntimeConfig, DependencyType: sm.DependencyUpstream}
-	var nf *runtimeconfig.NotFoundError
-	switch {
-	case errors.As(o.rcErr, &nf):
-		rc.Errors = []error{sm.NewMissingUpstreamDependencyError(constants.ReasonReferenceNotFound, constants.MsgUpstreamNotFound, nf)}
-	case o.rcErr != nil:
-		rc.Errors = []error{o.rcErr}
-	case o.rc.Spec != nil:
-		rc.State, rc.Reason = sm.StateReady, constants.ReasonConfigFound
-	default:
-		rc.State, rc.Reason, rc.Message = sm.StateReady, constants.ReasonDefaultConfigNotFound, constants.MsgDefaultConfigNotFound
-	}
-	hs = append(hs, rc)
+	hs := []sm.ComponentHealth{o.rc.Health(true)}
 	if o.sizing {
 		hs = append(hs, o.checkJob.ToDownstreamComponentHealth(constants.ComponentCheckSizeJob, inspect.Job))
 		if o.checkJob.OK() {
@@ -227,7 +189,7 @@ func (o Obs) GetComponentHealth(ctx context.Context, cs kubernetes.Interface) []
 }
 
 func (f *Fetched) headroom() int32 {
-	if s := f.rc.Spec; s != nil && s.Storage != nil && s.Storage.PVCHeadroomPercent != nil {
+	if s := f.rc.Spec(); s != nil && s.Storage != nil && s.Storage.PVCHeadroomPercent != nil {
 		return *s.Storage.PVCHeadroomPercent
 	}
 	return download.DefaultHeadroomPercent
@@ -237,7 +199,7 @@ func (f *Fetched) storageClass() string {
 	if f.art.Spec.StorageClassName != "" {
 		return f.art.Spec.StorageClassName
 	}
-	if s := f.rc.Spec; s != nil && s.Storage != nil {
+	if s := f.rc.Spec(); s != nil && s.Storage != nil {
 		return s.Storage.DefaultStorageClassName
 	}
 	return ""
@@ -246,8 +208,8 @@ func (f *Fetched) storageClass() string {
 func (f *Fetched) spec() download.Artifact {
 	a := f.art
 	var rcEnv []corev1.EnvVar
-	if f.rc.Spec != nil {
-		rcEnv = f.rc.Spec.Env
+	if s := f.rc.Spec(); s != nil {
+		rcEnv = s.Env
 	}
 	return download.Artifact{Name: a.Name, Namespace: a.Namespace, UID: string(a.UID), SourceURI: a.Spec.SourceURI,
 		Image: a.Spec.ModelDownloadImage, ImagePullSecrets: a.Spec.ImagePullSecrets, RuntimeConfigEnv: rcEnv, Env: a.Spec.Env,
@@ -261,7 +223,7 @@ func (r *Reconciler) PlanResources(ctx context.Context, rc sm.ReconcileContext[*
 	for _, l := range [][]any{p.ToApply(), p.ToApplyWithoutOwnerRef()} {
 		for _, obj := range l {
 			if m, ok := obj.(metav1.Object); ok {
-				childwiring.PropagateLabels(o.art.Labels, m, o.rc.Spec)
+				childwiring.PropagateLabels(o.art.Labels, m, o.rc.Spec())
 			}
 		}
 	}
@@ -270,7 +232,7 @@ func (r *Reconciler) PlanResources(ctx context.Context, rc sm.ReconcileContext[*
 
 func (r *Reconciler) plan(o Obs) sm.PlanResult {
 	var p sm.PlanResult
-	if o.art.DeletionTimestamp != nil || o.rcErr != nil {
+	if o.art.DeletionTimestamp != nil || o.rc.Err != nil {
 		return p
 	}
 	if !o.rbExists && o.rbErr == nil {

@@ -14,8 +14,10 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/aimlite/aimlite/pkg/aim/naming"
+	"github.com/aimlite/aimlite/pkg/aim/runtimeconfig"
 	"github.com/aimlite/aimlite/pkg/aim/store"
 	aimv1 "github.com/aimlite/aimlite/pkg/apis/aim/v1alpha1"
+	aimlisters "github.com/aimlite/aimlite/pkg/generated/listers/aim/v1alpha1"
 	sm "github.com/aimlite/aimlite/pkg/statemachine"
 )
 
@@ -40,12 +42,12 @@ func run(t *testing.T, w world, a *aimv1.AIMArtifact) (map[string]sm.ComponentHe
 	r := &Reconciler{
 		Logs: func(context.Context, string, string, string, int64) (string, error) { return w.log, nil },
 		Stores: Stores{
-			Jobs:                  store.FromIndexer[*batchv1.Job](idx(w.jobs...), gr),
-			Pods:                  store.FromIndexer[*corev1.Pod](idx(w.pods...), gr),
-			PVCs:                  store.FromIndexer[*corev1.PersistentVolumeClaim](idx(w.pvcs...), gr),
-			RoleBindings:          store.FromIndexer[*rbacv1.RoleBinding](idx(w.rbs...), gr),
-			RuntimeConfigs:        store.FromIndexer[*aimv1.AIMRuntimeConfig](idx(), gr),
-			ClusterRuntimeConfigs: store.FromIndexer[*aimv1.AIMClusterRuntimeConfig](idx(), gr),
+			Jobs:         store.FromIndexer[*batchv1.Job](idx(w.jobs...), gr),
+			Pods:         store.FromIndexer[*corev1.Pod](idx(w.pods...), gr),
+			PVCs:         store.FromIndexer[*corev1.PersistentVolumeClaim](idx(w.pvcs...), gr),
+			RoleBindings: store.FromIndexer[*rbacv1.RoleBinding](idx(w.rbs...), gr),
+			RuntimeConfig: runtimeconfig.Lookup{Namespaced: aimlisters.NewAIMRuntimeConfigLister(idx()),
+				Cluster: aimlisters.NewAIMClusterRuntimeConfigLister(idx())},
 		},
 	}
 	rc := sm.ReconcileContext[*aimv1.AIMArtifact]{Object: a}

@@ -2,6 +2,7 @@ package artifact
 
 import (
 	"context"
+	"errors"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -15,7 +16,9 @@ import (
 
 	"github.com/aimlite/aimlite/pkg/aim/childwiring"
 	"github.com/aimlite/aimlite/pkg/aim/constants"
+	"github.com/aimlite/aimlite/pkg/aim/runtimeconfig"
 	"github.com/aimlite/aimlite/pkg/aim/store"
+	"github.com/aimlite/aimlite/pkg/aim/wiring"
 	aimv1 "github.com/aimlite/aimlite/pkg/apis/aim/v1alpha1"
 	"github.com/aimlite/aimlite/pkg/controller"
 	"github.com/aimlite/aimlite/pkg/generated/clientset/versioned"
@@ -66,32 +69,18 @@ func NewPipeline(r *Reconciler, client versioned.Interface, kube kubernetes.Inte
 	}
 }
 
-// decorateChild adds the controller labels where absent (on Jobs the domain label also to the
-// pod template); label propagation happens in PlanResources, which knows the runtime config.
+// decorateChild adds the controller labels (§3.2 step 2); label propagation happens in
+// PlanResources, which knows the runtime config.
 func decorateChild(a *aimv1.AIMArtifact, child *unstructured.Unstructured) {
-	add := func(l map[string]string) map[string]string {
-		if l == nil {
-			l = map[string]string{}
-		}
-		if _, has := l[constants.DomainLabelKey(Name)]; !has {
-			l[constants.DomainLabelKey(Name)] = a.Name
-		}
-		return l
-	}
-	l := add(child.GetLabels())
-	if _, has := l[constants.LabelK8sManagedBy]; !has {
-		l[constants.LabelK8sManagedBy] = constants.FieldManager(Name)
-	}
-	child.SetLabels(l)
-	if child.GetKind() == "Job" {
-		pl, _, _ := unstructured.NestedStringMap(child.Object, "spec", "template", "metadata", "labels")
-		_ = unstructured.SetNestedStringMap(child.Object, add(pl), "spec", "template", "metadata", "labels")
-	}
+	childwiring.AddControllerLabels(child, Name, a.Name)
 }
 
 // Register wires the AIMArtifact controller onto the manager. Jobs, Pods and PVCs are
 // watched only when labelled with aim.eai.amd.com/cache.name, RoleBindings only by name.
 func Register(d Deps) (*controller.Controller, error) {
+	if d.Manager == nil || d.Informers == nil || d.Client == nil || d.Kube == nil || d.Dynamic == nil {
+		return nil, errors.New("artifact: Deps needs Manager, Informers, Client, Kube and Dynamic")
+	}
 	aim := d.Informers.Aim().V1alpha1()
 	artInf := aim.AIMArtifacts().Informer()
 	kubeInformers := d.KubeInformers
@@ -110,12 +99,11 @@ func Register(d Deps) (*controller.Controller, error) {
 	}
 
 	r := &Reconciler{Logs: KubeLogTail(d.Kube), Stores: Stores{
-		Jobs:                  store.FromIndexer[*batchv1.Job](jobInf.GetIndexer(), batchv1.Resource("jobs")),
-		Pods:                  store.FromIndexer[*corev1.Pod](podInf.GetIndexer(), corev1.Resource("pods")),
-		PVCs:                  store.FromIndexer[*corev1.PersistentVolumeClaim](pvcInf.GetIndexer(), corev1.Resource("persistentvolumeclaims")),
-		RoleBindings:          store.FromIndexer[*rbacv1.RoleBinding](rbInf.GetIndexer(), rbacv1.Resource("rolebindings")),
-		RuntimeConfigs:        store.FromIndexer[*aimv1.AIMRuntimeConfig](aim.AIMRuntimeConfigs().Informer().GetIndexer(), aimv1.Resource("aimruntimeconfigs")),
-		ClusterRuntimeConfigs: store.FromIndexer[*aimv1.AIMClusterRuntimeConfig](aim.AIMClusterRuntimeConfigs().Informer().GetIndexer(), aimv1.Resource("aimclusterruntimeconfigs")),
+		Jobs:          store.FromIndexer[*batchv1.Job](jobInf.GetIndexer(), batchv1.Resource("jobs")),
+		Pods:          store.FromIndexer[*corev1.Pod](podInf.GetIndexer(), corev1.Resource("pods")),
+		PVCs:          store.FromIndexer[*corev1.PersistentVolumeClaim](pvcInf.GetIndexer(), corev1.Resource("persistentvolumeclaims")),
+		RoleBindings:  store.FromIndexer[*rbacv1.RoleBinding](rbInf.GetIndexer(), rbacv1.Resource("rolebindings")),
+		RuntimeConfig: runtimeconfig.Lookup{Namespaced: aim.AIMRuntimeConfigs().Lister(), Cluster: aim.AIMClusterRuntimeConfigs().Lister()},
 	}}
 	var rec sm.Recorder
 	if d.Recorder != nil {
@@ -137,7 +125,16 @@ func Register(d Deps) (*controller.Controller, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := wiring.EnsureIndexers(artInf, runtimeconfig.Indexers()); err != nil {
+		return nil, err
+	}
 	if err := ctl.For(artInf, aimv1.Kind("AIMArtifact"), false); err != nil {
+		return nil, err
+	}
+	if err := ctl.Watches(aim.AIMRuntimeConfigs().Informer(), runtimeconfig.MapNamespaceConfig(artInf.GetIndexer())); err != nil {
+		return nil, err
+	}
+	if err := ctl.Watches(aim.AIMClusterRuntimeConfigs().Informer(), runtimeconfig.MapClusterConfig(artInf.GetIndexer())); err != nil {
 		return nil, err
 	}
 	if err := ctl.Owns(jobInf); err != nil {

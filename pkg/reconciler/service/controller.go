@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -12,7 +13,6 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
@@ -21,7 +21,9 @@ import (
 	"github.com/aimlite/aimlite/pkg/aim/childwiring"
 	"github.com/aimlite/aimlite/pkg/aim/constants"
 	"github.com/aimlite/aimlite/pkg/aim/naming"
+	"github.com/aimlite/aimlite/pkg/aim/runtimeconfig"
 	"github.com/aimlite/aimlite/pkg/aim/store"
+	"github.com/aimlite/aimlite/pkg/aim/wiring"
 	aimv1 "github.com/aimlite/aimlite/pkg/apis/aim/v1alpha1"
 	"github.com/aimlite/aimlite/pkg/controller"
 	"github.com/aimlite/aimlite/pkg/generated/clientset/versioned"
@@ -92,31 +94,17 @@ func NewPipeline(r *Reconciler, client versioned.Interface, kube kubernetes.Inte
 	}
 }
 
-// DecorateChild adds the controller labels (§3.2 step 2) where absent; propagation of the
-// service's labels happens in PlanResources, which knows the runtime config.
+// DecorateChild adds the controller labels (§3.2 step 2); propagation of the service's labels
+// happens in PlanResources, which knows the runtime config.
 func DecorateChild(svc *aimv1.AIMService, child *unstructured.Unstructured) {
-	l := child.GetLabels()
-	if l == nil {
-		l = map[string]string{}
-	}
-	if _, has := l[constants.LabelK8sManagedBy]; !has {
-		l[constants.LabelK8sManagedBy] = constants.FieldManager(Name)
-	}
-	if _, has := l[constants.DomainLabelKey(Name)]; !has {
-		l[constants.DomainLabelKey(Name)] = svc.Name
-	}
-	child.SetLabels(l)
+	childwiring.AddControllerLabels(child, Name, svc.Name)
 }
-
-// Index names used by the service controller.
-const (
-	indexTemplate = "aimlite.service.template" // "<ns>/<template name>" the service resolved or named
-	indexModel    = "aimlite.service.model"    // "<ns>/<model name or image>"
-	indexRC       = "aimlite.service.runtimeconfig"
-)
 
 // Register wires the AIMService controller onto the manager.
 func Register(d Deps) (*controller.Controller, error) {
+	if d.Manager == nil || d.Informers == nil || d.Client == nil || d.Kube == nil || d.Dynamic == nil {
+		return nil, errors.New("service: Deps needs Manager, Informers, Client, Kube and Dynamic")
+	}
 	aim := d.Informers.Aim().V1alpha1()
 	svcInf := aim.AIMServices().Informer()
 	kubeInformers := d.KubeInformers
@@ -132,24 +120,23 @@ func Register(d Deps) (*controller.Controller, error) {
 	}
 
 	r := &Reconciler{Events: d.Kube, Stores: Stores{
-		Models:                store.FromIndexer[*aimv1.AIMModel](aim.AIMModels().Informer().GetIndexer(), gr("aimmodels")),
-		ClusterModels:         store.FromIndexer[*aimv1.AIMClusterModel](aim.AIMClusterModels().Informer().GetIndexer(), gr("aimclustermodels")),
-		Templates:             store.FromIndexer[*aimv1.AIMServiceTemplate](aim.AIMServiceTemplates().Informer().GetIndexer(), gr("aimservicetemplates")),
-		ClusterTemplates:      store.FromIndexer[*aimv1.AIMClusterServiceTemplate](aim.AIMClusterServiceTemplates().Informer().GetIndexer(), gr("aimclusterservicetemplates")),
-		Caches:                store.FromIndexer[*aimv1.AIMTemplateCache](aim.AIMTemplateCaches().Informer().GetIndexer(), gr("aimtemplatecaches")),
-		RuntimeConfigs:        store.FromIndexer[*aimv1.AIMRuntimeConfig](aim.AIMRuntimeConfigs().Informer().GetIndexer(), gr("aimruntimeconfigs")),
-		ClusterRuntimeConfigs: store.FromIndexer[*aimv1.AIMClusterRuntimeConfig](aim.AIMClusterRuntimeConfigs().Informer().GetIndexer(), gr("aimclusterruntimeconfigs")),
-		Pods:                  store.FromIndexer[*corev1.Pod](podInf.GetIndexer(), corev1.Resource("pods")),
-		HPAs:                  store.FromIndexer[*autoscalingv2.HorizontalPodAutoscaler](hpaInf.GetIndexer(), schema.GroupResource{Group: "autoscaling", Resource: "horizontalpodautoscalers"}),
-		ISVCs:                 optionalStore(d.ISVCKind),
-		Routes:                optionalStore(d.RouteKind),
+		Models:           store.FromIndexer[*aimv1.AIMModel](aim.AIMModels().Informer().GetIndexer(), gr("aimmodels")),
+		ClusterModels:    store.FromIndexer[*aimv1.AIMClusterModel](aim.AIMClusterModels().Informer().GetIndexer(), gr("aimclustermodels")),
+		Templates:        store.FromIndexer[*aimv1.AIMServiceTemplate](aim.AIMServiceTemplates().Informer().GetIndexer(), gr("aimservicetemplates")),
+		ClusterTemplates: store.FromIndexer[*aimv1.AIMClusterServiceTemplate](aim.AIMClusterServiceTemplates().Informer().GetIndexer(), gr("aimclusterservicetemplates")),
+		Caches:           store.FromIndexer[*aimv1.AIMTemplateCache](aim.AIMTemplateCaches().Informer().GetIndexer(), gr("aimtemplatecaches")),
+		RuntimeConfig:    runtimeconfig.Lookup{Namespaced: aim.AIMRuntimeConfigs().Lister(), Cluster: aim.AIMClusterRuntimeConfigs().Lister()},
+		Pods:             store.FromIndexer[*corev1.Pod](podInf.GetIndexer(), corev1.Resource("pods")),
+		HPAs:             store.FromIndexer[*autoscalingv2.HorizontalPodAutoscaler](hpaInf.GetIndexer(), schema.GroupResource{Group: "autoscaling", Resource: "horizontalpodautoscalers"}),
+		ISVCs:            optionalStore(d.ISVCKind),
+		Routes:           optionalStore(d.RouteKind),
 	}}
 	var rec sm.Recorder
 	if d.Recorder != nil {
 		rec = d.Recorder(Name)
 	}
 	pipe := NewPipeline(r, d.Client, d.Kube, applier, rec)
-	fin := &Finalizer{Client: d.Client, Kube: d.Kube, Caches: r.Stores.Caches}
+	fin := newFinalizer(d, r.Stores.Caches)
 	lister := aim.AIMServices().Lister()
 	ctl, err := controller.New(controller.Options{Name: Name, Queue: d.Queue,
 		Reconcile: func(ctx context.Context, key controller.Key) (controller.Result, error) {
@@ -159,8 +146,8 @@ func Register(d Deps) (*controller.Controller, error) {
 			} else if err != nil {
 				return controller.Result{}, err
 			}
-			if done, res, err := fin.Handle(ctx, svc); done {
-				return res, err
+			if done, err := fin.Handle(ctx, svc); done {
+				return controller.Result{}, err
 			}
 			res, err := pipe.Run(ctx, svc)
 			return controller.Result{Requeue: res.Requeue, RequeueAfter: res.RequeueAfter}, err
@@ -168,31 +155,7 @@ func Register(d Deps) (*controller.Controller, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := svcInf.AddIndexers(cache.Indexers{
-		indexTemplate: controller.IndexBy(func(o metav1.Object) []string {
-			s := o.(*aimv1.AIMService)
-			var out []string
-			if s.Spec.Template != nil && s.Spec.Template.Name != "" {
-				out = append(out, controller.IndexValue(s.Namespace, s.Spec.Template.Name))
-			}
-			if s.Status.ResolvedTemplate != nil {
-				out = append(out, controller.IndexValue(s.Namespace, s.Status.ResolvedTemplate.Name))
-			}
-			return out
-		}),
-		indexModel: controller.IndexBy(func(o metav1.Object) []string {
-			s := o.(*aimv1.AIMService)
-			return []string{controller.IndexValue(s.Namespace, s.Spec.Model.Name), controller.IndexValue(s.Namespace, s.Spec.Model.Image)}
-		}),
-		indexRC: controller.IndexBy(func(o metav1.Object) []string {
-			s := o.(*aimv1.AIMService)
-			n := s.Spec.RuntimeConfigName
-			if n == "" {
-				n = constants.DefaultRuntimeConfigName
-			}
-			return []string{controller.IndexValue(s.Namespace, n), controller.IndexValue("", n)}
-		}),
-	}); err != nil {
+	if err := wiring.EnsureIndexers(svcInf, runtimeconfig.Indexers()); err != nil {
 		return nil, err
 	}
 	idx := svcInf.GetIndexer()
@@ -218,17 +181,17 @@ func Register(d Deps) (*controller.Controller, error) {
 		{aim.AIMServiceTemplates().Informer(), mapNS},
 		{aim.AIMClusterServiceTemplates().Informer(), mapAll},
 		{aim.AIMTemplateCaches().Informer(), mapNS},
-		{aim.AIMRuntimeConfigs().Informer(), controller.MapByIndex(idx, indexRC, func(o metav1.Object) []string {
-			return []string{controller.IndexValue(o.GetNamespace(), o.GetName())}
-		})},
-		{aim.AIMClusterRuntimeConfigs().Informer(), controller.MapByIndex(idx, indexRC, func(o metav1.Object) []string {
-			return []string{controller.IndexValue("", o.GetName())}
-		})},
 	}
 	for _, w := range watches {
 		if err := ctl.Watches(w.inf, w.fn, statusChanged); err != nil {
 			return nil, err
 		}
+	}
+	if err := ctl.Watches(aim.AIMRuntimeConfigs().Informer(), runtimeconfig.MapNamespaceConfig(idx)); err != nil {
+		return nil, err
+	}
+	if err := ctl.Watches(aim.AIMClusterRuntimeConfigs().Informer(), runtimeconfig.MapClusterConfig(idx)); err != nil {
+		return nil, err
 	}
 	// Pods and HPAs map to their service through the InferenceService's owner / name.
 	podMap := func(o metav1.Object) []controller.Key {
@@ -302,92 +265,28 @@ func statusOf(o metav1.Object) string {
 	return ""
 }
 
-// Finalizer implements aim.eai.amd.com/template-cache-cleanup: on deletion, delete the
-// service's caches that are not Ready (Ready ones are kept for reuse), unless the namespace
-// is going away, in which case nothing is cleaned and nothing blocks.
-type Finalizer struct {
-	Client versioned.Interface
-	Kube   kubernetes.Interface
-	Caches store.Store[*aimv1.AIMTemplateCache]
-}
-
-// Handle adds or runs the finalizer; done means the reconcile is over with (res, err).
-func (f *Finalizer) Handle(ctx context.Context, svc *aimv1.AIMService) (done bool, res controller.Result, err error) {
-	has := false
-	for _, x := range svc.Finalizers {
-		if x == constants.FinalizerServiceCacheCleanup {
-			has = true
-		}
+// newFinalizer implements aim.eai.amd.com/template-cache-cleanup: on deletion, delete the
+// service's caches that are not Ready (Ready ones are kept for reuse).
+func newFinalizer(d Deps, caches store.Store[*aimv1.AIMTemplateCache]) childwiring.CleanupFinalizer {
+	return childwiring.CleanupFinalizer{
+		Name: constants.FinalizerServiceCacheCleanup, GVR: aimv1.SchemeGroupVersion.WithResource("aimservices"),
+		Dynamic: d.Dynamic, Kube: d.Kube, FieldManager: constants.FieldManager(Name),
+		Cleanup: func(ctx context.Context, obj metav1.Object) error {
+			v := naming.LabelValue(obj.GetName())
+			if v == "" {
+				return nil
+			}
+			list, err := caches.List(obj.GetNamespace(), labels.SelectorFromSet(labels.Set{constants.LabelService: v}))
+			if err != nil {
+				return err
+			}
+			objs := make([]metav1.Object, 0, len(list))
+			for _, c := range list {
+				objs = append(objs, c)
+			}
+			return childwiring.DeleteNotReady(ctx, objs, func(o metav1.Object) string {
+				return string(o.(*aimv1.AIMTemplateCache).Status.Status)
+			}, d.Client.AimV1alpha1().AIMTemplateCaches(obj.GetNamespace()).Delete)
+		},
 	}
-	if svc.DeletionTimestamp == nil {
-		if has {
-			return false, res, nil
-		}
-		return true, res, f.patchFinalizers(ctx, svc, append(append([]string(nil), svc.Finalizers...), constants.FinalizerServiceCacheCleanup))
-	}
-	if !has {
-		return true, res, nil
-	}
-	if !NamespaceTerminating(ctx, f.Kube, svc.Namespace) {
-		if err := f.cleanup(ctx, svc); err != nil {
-			return true, res, err
-		}
-	}
-	var keep []string
-	for _, x := range svc.Finalizers {
-		if x != constants.FinalizerServiceCacheCleanup {
-			keep = append(keep, x)
-		}
-	}
-	err = f.patchFinalizers(ctx, svc, keep)
-	if apierrors.IsNotFound(err) {
-		err = nil
-	}
-	return true, res, err
-}
-
-func (f *Finalizer) cleanup(ctx context.Context, svc *aimv1.AIMService) error {
-	v := naming.LabelValue(svc.Name)
-	if v == "" {
-		return nil
-	}
-	caches, err := f.Caches.List(svc.Namespace, labels.SelectorFromSet(labels.Set{constants.LabelService: v}))
-	if err != nil {
-		return err
-	}
-	var errs []error
-	for _, c := range caches {
-		if string(c.Status.Status) == constants.StatusReady || c.DeletionTimestamp != nil {
-			continue
-		}
-		err := f.Client.AimV1alpha1().AIMTemplateCaches(c.Namespace).Delete(ctx, c.Name, metav1.DeleteOptions{
-			Preconditions: &metav1.Preconditions{UID: &c.UID}})
-		if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsForbidden(err) && !apierrors.IsConflict(err) {
-			errs = append(errs, err)
-		}
-	}
-	if len(errs) > 0 {
-		return fmt.Errorf("cleanup errors: %v", errs)
-	}
-	return nil
-}
-
-// patchFinalizers writes the finalizer list with a merge patch guarded by resourceVersion.
-func (f *Finalizer) patchFinalizers(ctx context.Context, svc *aimv1.AIMService, fins []string) error {
-	if fins == nil {
-		fins = []string{}
-	}
-	patch, _ := json.Marshal(map[string]any{"metadata": map[string]any{"finalizers": fins, "resourceVersion": svc.ResourceVersion}})
-	_, err := f.Client.AimV1alpha1().AIMServices(svc.Namespace).Patch(ctx, svc.Name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: constants.FieldManager(Name)})
-	return err
-}
-
-// NamespaceTerminating: the namespace is gone, being deleted, or unreadable (Forbidden) —
-// in all of which cleanup must not block deletion.
-func NamespaceTerminating(ctx context.Context, kube kubernetes.Interface, ns string) bool {
-	n, err := kube.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
-	if err != nil {
-		return apierrors.IsNotFound(err) || apierrors.IsForbidden(err)
-	}
-	return n.DeletionTimestamp != nil || n.Status.Phase == corev1.NamespaceTerminating
 }

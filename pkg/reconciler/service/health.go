@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -13,7 +12,6 @@ import (
 	"github.com/aimlite/aimlite/pkg/aim/caching"
 	"github.com/aimlite/aimlite/pkg/aim/constants"
 	"github.com/aimlite/aimlite/pkg/aim/kserve"
-	"github.com/aimlite/aimlite/pkg/aim/runtimeconfig"
 	sm "github.com/aimlite/aimlite/pkg/statemachine"
 	"github.com/aimlite/aimlite/pkg/statemachine/inspect"
 )
@@ -71,19 +69,17 @@ func named(name string, h sm.ComponentHealth) sm.ComponentHealth {
 	return h
 }
 
+// runtimeConfigHealth: the component is reported only when a config exists or resolving it
+// failed; a found config reads RuntimeConfigResolved on services (catalogue §2.2).
 func (o obs) runtimeConfigHealth() (sm.ComponentHealth, bool) {
-	var nf *runtimeconfig.NotFoundError
-	switch {
-	case errors.As(o.rcErr, &nf):
-		return named(constants.ComponentRuntimeConfig, sm.ComponentHealth{DependencyType: sm.DependencyUpstream,
-			Errors: []error{sm.NewMissingUpstreamDependencyError(constants.ReasonReferenceNotFound, constants.MsgUpstreamNotFound, nf)}}), true
-	case o.rcErr != nil:
-		return named(constants.ComponentRuntimeConfig, sm.ComponentHealth{Errors: []error{o.rcErr}, DependencyType: sm.DependencyUpstream}), true
-	case o.rc.Spec != nil:
-		return named(constants.ComponentRuntimeConfig, sm.ComponentHealth{State: sm.StateReady, Reason: constants.ReasonRuntimeConfigResolved,
-			DependencyType: sm.DependencyUpstream}), true
+	if o.rc.Err == nil && o.rc.Spec() == nil {
+		return sm.ComponentHealth{}, false
 	}
-	return sm.ComponentHealth{}, false
+	h := o.rc.Health(true)
+	if o.rc.Err == nil {
+		h.Reason = constants.ReasonRuntimeConfigResolved
+	}
+	return h, true
 }
 
 func (o obs) modelHealth() sm.ComponentHealth {

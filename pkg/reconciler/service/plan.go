@@ -164,6 +164,7 @@ func (r *Reconciler) DecorateStatus(st *aimv1.AIMServiceStatus, _ *sm.ConditionM
 		st.Routing = &aimv1.AIMServiceRoutingStatus{Path: o.route.path}
 	}
 	st.Runtime = o.runtimeStatus()
+	st.ResolvedRuntimeConfig = o.rc.Reference()
 }
 
 func (o obs) runtimeStatus() *aimv1.AIMServiceRuntimeStatus {

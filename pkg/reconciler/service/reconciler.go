@@ -11,7 +11,6 @@ import (
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
@@ -32,17 +31,16 @@ import (
 // Stores are the cached reads the reconciler needs. ISVCs and Routes return nil while
 // their (optional) kind is not installed.
 type Stores struct {
-	Models                store.Store[*aimv1.AIMModel]
-	ClusterModels         store.Store[*aimv1.AIMClusterModel]
-	Templates             store.Store[*aimv1.AIMServiceTemplate]
-	ClusterTemplates      store.Store[*aimv1.AIMClusterServiceTemplate]
-	Caches                store.Store[*aimv1.AIMTemplateCache]
-	RuntimeConfigs        store.Store[*aimv1.AIMRuntimeConfig]
-	ClusterRuntimeConfigs store.Store[*aimv1.AIMClusterRuntimeConfig]
-	Pods                  store.Store[*corev1.Pod]
-	HPAs                  store.Store[*autoscalingv2.HorizontalPodAutoscaler]
-	ISVCs                 func() store.Store[*unstructured.Unstructured]
-	Routes                func() store.Store[*unstructured.Unstructured]
+	Models           store.Store[*aimv1.AIMModel]
+	ClusterModels    store.Store[*aimv1.AIMClusterModel]
+	Templates        store.Store[*aimv1.AIMServiceTemplate]
+	ClusterTemplates store.Store[*aimv1.AIMClusterServiceTemplate]
+	Caches           store.Store[*aimv1.AIMTemplateCache]
+	RuntimeConfig    runtimeconfig.Lookup
+	Pods             store.Store[*corev1.Pod]
+	HPAs             store.Store[*autoscalingv2.HorizontalPodAutoscaler]
+	ISVCs            func() store.Store[*unstructured.Unstructured]
+	Routes           func() store.Store[*unstructured.Unstructured]
 }
 
 // Reconciler is the AIMService domain reconciler for the statemachine pipeline.
@@ -56,8 +54,7 @@ type Reconciler struct {
 type fetched struct {
 	svc *aimv1.AIMService
 
-	rc    runtimeconfig.Resolved
-	rcErr error
+	rc runtimeconfig.Result
 
 	isvcName    string
 	isvcNameErr error
@@ -90,7 +87,7 @@ type routeView struct {
 	obj         sm.FetchResult[*unstructured.Unstructured]
 }
 
-func (f *fetched) rcSpec() *aimv1.AIMRuntimeConfigSpec { return f.rc.Spec }
+func (f *fetched) rcSpec() *aimv1.AIMRuntimeConfigSpec { return f.rc.Spec() }
 
 func (f *fetched) isvcExists() bool { return f.isvc.OK() && f.isvc.Value != nil }
 
@@ -102,13 +99,13 @@ func (f *fetched) isvcReady() bool {
 func (r *Reconciler) FetchRemoteState(ctx context.Context, rc sm.ReconcileContext[*aimv1.AIMService]) *fetched {
 	svc := rc.Object
 	f := &fetched{svc: svc}
-	f.rc, f.rcErr = r.fetchRuntimeConfig(svc.Namespace, svc.Spec.RuntimeConfigName)
+	f.rc.Resolved, f.rc.Err = r.Stores.RuntimeConfig.Resolve(svc.Spec.RuntimeConfigName, svc.Namespace)
 
 	f.isvcName, f.isvcNameErr = naming.InferenceServiceName(svc.Name, svc.Namespace)
 	isvcs := r.Stores.ISVCs()
 	f.kserve = isvcs != nil
 	if f.kserve && f.isvcNameErr == nil {
-		f.isvc = sm.Fetch[*unstructured.Unstructured](getter(isvcs, svc.Namespace), f.isvcName)
+		f.isvc = sm.Fetch[*unstructured.Unstructured](store.In(isvcs, svc.Namespace), f.isvcName)
 		if f.isvcExists() {
 			sel := labels.SelectorFromSet(labels.Set{constants.LabelISVC: f.isvcName})
 			pods, err := r.Stores.Pods.List(svc.Namespace, sel)
@@ -126,7 +123,7 @@ func (r *Reconciler) FetchRemoteState(ctx context.Context, rc sm.ReconcileContex
 	f.autoscaling = svc.Spec.AutoScaling != nil || svc.Spec.MinReplicas != nil || svc.Spec.MaxReplicas != nil
 	if f.autoscaling && f.isvcNameErr == nil {
 		f.hpaName = "keda-hpa-" + f.isvcName + "-predictor"
-		f.hpa = sm.Fetch[*autoscalingv2.HorizontalPodAutoscaler](getter(r.Stores.HPAs, svc.Namespace), f.hpaName)
+		f.hpa = sm.Fetch[*autoscalingv2.HorizontalPodAutoscaler](store.In(r.Stores.HPAs, svc.Namespace), f.hpaName)
 	}
 
 	f.route = r.fetchRoute(svc, f)
@@ -139,22 +136,6 @@ func (r *Reconciler) FetchRemoteState(ctx context.Context, rc sm.ReconcileContex
 	}
 	f.cache, f.cacheErr = r.resolveCache(svc, f.tpl.template, sc)
 	return f
-}
-
-func (r *Reconciler) fetchRuntimeConfig(ns, name string) (runtimeconfig.Resolved, error) {
-	name = runtimeconfig.EffectiveName(name)
-	nsrc, err := r.Stores.RuntimeConfigs.Get(ns, name)
-	if err != nil && !apierrors.IsNotFound(err) {
-		return runtimeconfig.Resolved{Name: name}, err
-	}
-	clrc, err := r.Stores.ClusterRuntimeConfigs.Get("", name)
-	if err != nil && !apierrors.IsNotFound(err) {
-		return runtimeconfig.Resolved{Name: name}, err
-	}
-	if nsrc != nil && nsrc.DeletionTimestamp != nil {
-		nsrc = nil
-	}
-	return runtimeconfig.Resolve(name, nsrc, clrc)
 }
 
 func (r *Reconciler) fetchRoute(svc *aimv1.AIMService, f *fetched) routeView {
@@ -203,20 +184,10 @@ func (r *Reconciler) fetchRoute(svc *aimv1.AIMService, f *fetched) routeView {
 	routes := r.Stores.Routes()
 	rv.available = routes != nil
 	if rv.available {
-		rv.obj = sm.Fetch[*unstructured.Unstructured](getter(routes, svc.Namespace), rv.name)
+		rv.obj = sm.Fetch[*unstructured.Unstructured](store.In(routes, svc.Namespace), rv.name)
 	}
 	return rv
 }
-
-// getter binds a namespace to a Store for statemachine.Fetch.
-type nsGetter[T any] struct {
-	s  store.Store[T]
-	ns string
-}
-
-func (g nsGetter[T]) Get(name string) (T, error) { return g.s.Get(g.ns, name) }
-
-func getter[T any](s store.Store[T], ns string) nsGetter[T] { return nsGetter[T]{s, ns} }
 
 // obs is the observation: the fetch result is already composed.
 type obs struct{ *fetched }

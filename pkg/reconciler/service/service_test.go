@@ -14,8 +14,10 @@ import (
 
 	"github.com/aimlite/aimlite/pkg/aim/kserve"
 	"github.com/aimlite/aimlite/pkg/aim/naming"
+	"github.com/aimlite/aimlite/pkg/aim/runtimeconfig"
 	"github.com/aimlite/aimlite/pkg/aim/store"
 	aimv1 "github.com/aimlite/aimlite/pkg/apis/aim/v1alpha1"
+	aimlisters "github.com/aimlite/aimlite/pkg/generated/listers/aim/v1alpha1"
 	sm "github.com/aimlite/aimlite/pkg/statemachine"
 )
 
@@ -53,17 +55,17 @@ func (w world) reconciler() *Reconciler {
 		}
 	}
 	return &Reconciler{Stores: Stores{
-		Models:                store.FromIndexer[*aimv1.AIMModel](idx(w.models...), gr),
-		ClusterModels:         store.FromIndexer[*aimv1.AIMClusterModel](idx(w.cmodels...), gr),
-		Templates:             store.FromIndexer[*aimv1.AIMServiceTemplate](idx(w.templates...), gr),
-		ClusterTemplates:      store.FromIndexer[*aimv1.AIMClusterServiceTemplate](idx(), gr),
-		Caches:                store.FromIndexer[*aimv1.AIMTemplateCache](idx(w.caches...), gr),
-		RuntimeConfigs:        store.FromIndexer[*aimv1.AIMRuntimeConfig](idx(), gr),
-		ClusterRuntimeConfigs: store.FromIndexer[*aimv1.AIMClusterRuntimeConfig](idx(w.crcs...), gr),
-		Pods:                  store.FromIndexer[*corev1.Pod](idx(), gr),
-		HPAs:                  store.FromIndexer[*autoscalingv2.HorizontalPodAutoscaler](idx(w.hpas...), gr),
-		ISVCs:                 opt(w.isvcs, w.noKServe),
-		Routes:                opt(w.routes, false),
+		Models:           store.FromIndexer[*aimv1.AIMModel](idx(w.models...), gr),
+		ClusterModels:    store.FromIndexer[*aimv1.AIMClusterModel](idx(w.cmodels...), gr),
+		Templates:        store.FromIndexer[*aimv1.AIMServiceTemplate](idx(w.templates...), gr),
+		ClusterTemplates: store.FromIndexer[*aimv1.AIMClusterServiceTemplate](idx(), gr),
+		Caches:           store.FromIndexer[*aimv1.AIMTemplateCache](idx(w.caches...), gr),
+		RuntimeConfig: runtimeconfig.Lookup{Namespaced: aimlisters.NewAIMRuntimeConfigLister(idx()),
+			Cluster: aimlisters.NewAIMClusterRuntimeConfigLister(idx(w.crcs...))},
+		Pods:   store.FromIndexer[*corev1.Pod](idx(), gr),
+		HPAs:   store.FromIndexer[*autoscalingv2.HorizontalPodAutoscaler](idx(w.hpas...), gr),
+		ISVCs:  opt(w.isvcs, w.noKServe),
+		Routes: opt(w.routes, false),
 	}}
 }
 
@@ -190,6 +192,11 @@ func TestHealthTable(t *testing.T) {
 		{name: "namespace too long", svc: &aimv1.AIMService{ObjectMeta: metav1.ObjectMeta{Name: "x", Namespace: strings.Repeat("n", 43)}, Spec: aimv1.AIMServiceSpec{Model: aimv1.AIMServiceModel{Name: "m"}}},
 			component: "InferenceService", reason: "FetchError", msgHas: "too long", category: cat(sm.CategoryInvalidSpec)},
 		{name: "routing off: no component", svc: svc(), component: "HTTPRoute", absent: true},
+		{name: "default runtime config absent: no component", svc: svc(), component: "RuntimeConfig", absent: true},
+		{name: "named runtime config missing", svc: svc(func(s *aimv1.AIMService) { s.Spec.RuntimeConfigName = "gold" }),
+			component: "RuntimeConfig", reason: "ReferenceNotFound", category: cat(sm.CategoryMissingUpstreamDependency)},
+		{name: "runtime config found", w: world{crcs: []any{&aimv1.AIMClusterRuntimeConfig{ObjectMeta: metav1.ObjectMeta{Name: "default"}}}},
+			svc: svc(), component: "RuntimeConfig", state: sm.StateReady, reason: "RuntimeConfigResolved"},
 		{name: "routing without gateway", svc: svc(func(s *aimv1.AIMService) {
 			s.Spec.Routing = &aimv1.AIMRoutingConfig{Enabled: &yes}
 		}), component: "HTTPRoute", state: sm.StateFailed, reason: "GatewayNotConfigured", category: cat(sm.CategoryInvalidSpec)},

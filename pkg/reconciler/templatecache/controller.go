@@ -2,14 +2,13 @@ package templatecache
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
@@ -17,12 +16,13 @@ import (
 	"github.com/aimlite/aimlite/pkg/aim/childwiring"
 	"github.com/aimlite/aimlite/pkg/aim/constants"
 	"github.com/aimlite/aimlite/pkg/aim/naming"
+	"github.com/aimlite/aimlite/pkg/aim/runtimeconfig"
 	"github.com/aimlite/aimlite/pkg/aim/store"
+	"github.com/aimlite/aimlite/pkg/aim/wiring"
 	aimv1 "github.com/aimlite/aimlite/pkg/apis/aim/v1alpha1"
 	"github.com/aimlite/aimlite/pkg/controller"
 	"github.com/aimlite/aimlite/pkg/generated/clientset/versioned"
 	aiminformers "github.com/aimlite/aimlite/pkg/generated/informers/externalversions"
-	"github.com/aimlite/aimlite/pkg/reconciler/service"
 	sm "github.com/aimlite/aimlite/pkg/statemachine"
 )
 
@@ -66,31 +66,23 @@ func NewPipeline(r *Reconciler, client versioned.Interface, applier *sm.Applier,
 }
 
 func decorateChild(c *aimv1.AIMTemplateCache, child *unstructured.Unstructured) {
-	l := child.GetLabels()
-	if l == nil {
-		l = map[string]string{}
-	}
-	if _, has := l[constants.LabelK8sManagedBy]; !has {
-		l[constants.LabelK8sManagedBy] = constants.FieldManager(Name)
-	}
-	if _, has := l[constants.DomainLabelKey(Name)]; !has {
-		l[constants.DomainLabelKey(Name)] = c.Name
-	}
-	child.SetLabels(l)
+	childwiring.AddControllerLabels(child, Name, c.Name)
 }
 
 const indexTemplate = "aimlite.templatecache.template" // "<ns or ''>/<scope>/<template>"
 
 // Register wires the AIMTemplateCache controller onto the manager.
 func Register(d Deps) (*controller.Controller, error) {
+	if d.Manager == nil || d.Informers == nil || d.Client == nil || d.Kube == nil || d.Dynamic == nil {
+		return nil, errors.New("templatecache: Deps needs Manager, Informers, Client, Kube and Dynamic")
+	}
 	aim := d.Informers.Aim().V1alpha1()
 	cacheInf := aim.AIMTemplateCaches().Informer()
 	r := &Reconciler{Stores: Stores{
-		Templates:             store.FromIndexer[*aimv1.AIMServiceTemplate](aim.AIMServiceTemplates().Informer().GetIndexer(), aimv1.Resource("aimservicetemplates")),
-		ClusterTemplates:      store.FromIndexer[*aimv1.AIMClusterServiceTemplate](aim.AIMClusterServiceTemplates().Informer().GetIndexer(), aimv1.Resource("aimclusterservicetemplates")),
-		Artifacts:             store.FromIndexer[*aimv1.AIMArtifact](aim.AIMArtifacts().Informer().GetIndexer(), aimv1.Resource("aimartifacts")),
-		RuntimeConfigs:        store.FromIndexer[*aimv1.AIMRuntimeConfig](aim.AIMRuntimeConfigs().Informer().GetIndexer(), aimv1.Resource("aimruntimeconfigs")),
-		ClusterRuntimeConfigs: store.FromIndexer[*aimv1.AIMClusterRuntimeConfig](aim.AIMClusterRuntimeConfigs().Informer().GetIndexer(), aimv1.Resource("aimclusterruntimeconfigs")),
+		Templates:        store.FromIndexer[*aimv1.AIMServiceTemplate](aim.AIMServiceTemplates().Informer().GetIndexer(), aimv1.Resource("aimservicetemplates")),
+		ClusterTemplates: store.FromIndexer[*aimv1.AIMClusterServiceTemplate](aim.AIMClusterServiceTemplates().Informer().GetIndexer(), aimv1.Resource("aimclusterservicetemplates")),
+		Artifacts:        store.FromIndexer[*aimv1.AIMArtifact](aim.AIMArtifacts().Informer().GetIndexer(), aimv1.Resource("aimartifacts")),
+		RuntimeConfig:    runtimeconfig.Lookup{Namespaced: aim.AIMRuntimeConfigs().Lister(), Cluster: aim.AIMClusterRuntimeConfigs().Lister()},
 	}}
 	var rec sm.Recorder
 	if d.Recorder != nil {
@@ -101,7 +93,7 @@ func Register(d Deps) (*controller.Controller, error) {
 		applier = sm.NewApplier(d.Dynamic, childwiring.Resolver(d.Resolver), constants.FieldManager(Name))
 	}
 	pipe := NewPipeline(r, d.Client, applier, rec)
-	fin := &Finalizer{Client: d.Client, Kube: d.Kube, Artifacts: r.Stores.Artifacts}
+	fin := newFinalizer(d, r.Stores.Artifacts)
 	lister := aim.AIMTemplateCaches().Lister()
 	ctl, err := controller.New(controller.Options{Name: Name, Queue: d.Queue,
 		Reconcile: func(ctx context.Context, key controller.Key) (controller.Result, error) {
@@ -120,7 +112,7 @@ func Register(d Deps) (*controller.Controller, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := cacheInf.AddIndexers(cache.Indexers{indexTemplate: controller.IndexBy(func(o metav1.Object) []string {
+	if err := wiring.EnsureIndexers(cacheInf, cache.Indexers{indexTemplate: controller.IndexBy(func(o metav1.Object) []string {
 		c := o.(*aimv1.AIMTemplateCache)
 		switch c.Spec.TemplateScope {
 		case constants.ScopeCluster:
@@ -130,6 +122,9 @@ func Register(d Deps) (*controller.Controller, error) {
 		}
 		return []string{c.Namespace + "/Namespace/" + c.Spec.TemplateName, "/Cluster/" + c.Spec.TemplateName}
 	})}); err != nil {
+		return nil, err
+	}
+	if err := wiring.EnsureIndexers(cacheInf, runtimeconfig.Indexers()); err != nil {
 		return nil, err
 	}
 	idx := cacheInf.GetIndexer()
@@ -151,6 +146,12 @@ func Register(d Deps) (*controller.Controller, error) {
 	if err := ctl.Watches(aim.AIMClusterServiceTemplates().Informer(), controller.MapByIndex(idx, indexTemplate, func(o metav1.Object) []string {
 		return []string{"/Cluster/" + o.GetName()}
 	}), changed); err != nil {
+		return nil, err
+	}
+	if err := ctl.Watches(aim.AIMRuntimeConfigs().Informer(), runtimeconfig.MapNamespaceConfig(idx)); err != nil {
+		return nil, err
+	}
+	if err := ctl.Watches(aim.AIMClusterRuntimeConfigs().Informer(), runtimeconfig.MapClusterConfig(idx)); err != nil {
 		return nil, err
 	}
 	d.Manager.Add(ctl)
@@ -175,68 +176,28 @@ func statusKey(o metav1.Object) string {
 	return ""
 }
 
-// Finalizer implements aim.eai.amd.com/artifactcleanup: on deletion it deletes the
-// cache's artifacts that are not Ready, unless the namespace is going away.
-type Finalizer struct {
-	Client    versioned.Interface
-	Kube      kubernetes.Interface
-	Artifacts store.Store[*aimv1.AIMArtifact]
-}
-
-// Handle adds or runs the finalizer; done means the reconcile is over.
-func (f *Finalizer) Handle(ctx context.Context, c *aimv1.AIMTemplateCache) (bool, error) {
-	has := false
-	for _, x := range c.Finalizers {
-		has = has || x == constants.FinalizerArtifactCleanup
-	}
-	if c.DeletionTimestamp == nil {
-		if has {
-			return false, nil
-		}
-		return true, f.patch(ctx, c, append(append([]string(nil), c.Finalizers...), constants.FinalizerArtifactCleanup))
-	}
-	if !has {
-		return true, nil
-	}
-	if !service.NamespaceTerminating(ctx, f.Kube, c.Namespace) {
-		if v := naming.LabelValue(c.Name); v != "" {
-			arts, err := f.Artifacts.List(c.Namespace, labels.SelectorFromSet(labels.Set{constants.LabelTemplateCache: v}))
+// newFinalizer implements aim.eai.amd.com/artifactcleanup: on deletion it deletes the cache's
+// artifacts that are not Ready, unless the namespace is going away.
+func newFinalizer(d Deps, arts store.Store[*aimv1.AIMArtifact]) childwiring.CleanupFinalizer {
+	return childwiring.CleanupFinalizer{
+		Name: constants.FinalizerArtifactCleanup, GVR: aimv1.SchemeGroupVersion.WithResource("aimtemplatecaches"),
+		Dynamic: d.Dynamic, Kube: d.Kube, FieldManager: constants.FieldManager(Name),
+		Cleanup: func(ctx context.Context, obj metav1.Object) error {
+			v := naming.LabelValue(obj.GetName())
+			if v == "" {
+				return nil
+			}
+			list, err := arts.List(obj.GetNamespace(), labels.SelectorFromSet(labels.Set{constants.LabelTemplateCache: v}))
 			if err != nil {
-				return true, err
+				return err
 			}
-			var errs []error
-			for _, a := range arts {
-				if string(a.Status.Status) == constants.StatusReady || a.DeletionTimestamp != nil {
-					continue
-				}
-				err := f.Client.AimV1alpha1().AIMArtifacts(a.Namespace).Delete(ctx, a.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &a.UID}})
-				if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsForbidden(err) && !apierrors.IsConflict(err) {
-					errs = append(errs, err)
-				}
+			objs := make([]metav1.Object, 0, len(list))
+			for _, a := range list {
+				objs = append(objs, a)
 			}
-			if len(errs) > 0 {
-				return true, fmt.Errorf("cleanup errors: %v", errs)
-			}
-		}
+			return childwiring.DeleteNotReady(ctx, objs, func(o metav1.Object) string {
+				return string(o.(*aimv1.AIMArtifact).Status.Status)
+			}, d.Client.AimV1alpha1().AIMArtifacts(obj.GetNamespace()).Delete)
+		},
 	}
-	var keep []string
-	for _, x := range c.Finalizers {
-		if x != constants.FinalizerArtifactCleanup {
-			keep = append(keep, x)
-		}
-	}
-	err := f.patch(ctx, c, keep)
-	if apierrors.IsNotFound(err) {
-		err = nil
-	}
-	return true, err
-}
-
-func (f *Finalizer) patch(ctx context.Context, c *aimv1.AIMTemplateCache, fins []string) error {
-	if fins == nil {
-		fins = []string{}
-	}
-	patch, _ := json.Marshal(map[string]any{"metadata": map[string]any{"finalizers": fins, "resourceVersion": c.ResourceVersion}})
-	_, err := f.Client.AimV1alpha1().AIMTemplateCaches(c.Namespace).Patch(ctx, c.Name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: constants.FieldManager(Name)})
-	return err
 }

@@ -5,7 +5,6 @@ package templatecache
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 
@@ -40,11 +39,10 @@ const (
 
 // Stores are the cached reads of the reconciler.
 type Stores struct {
-	Templates             store.Store[*aimv1.AIMServiceTemplate]
-	ClusterTemplates      store.Store[*aimv1.AIMClusterServiceTemplate]
-	Artifacts             store.Store[*aimv1.AIMArtifact]
-	RuntimeConfigs        store.Store[*aimv1.AIMRuntimeConfig]
-	ClusterRuntimeConfigs store.Store[*aimv1.AIMClusterRuntimeConfig]
+	Templates        store.Store[*aimv1.AIMServiceTemplate]
+	ClusterTemplates store.Store[*aimv1.AIMClusterServiceTemplate]
+	Artifacts        store.Store[*aimv1.AIMArtifact]
+	RuntimeConfig    runtimeconfig.Lookup
 }
 
 // Reconciler is the AIMTemplateCache domain reconciler.
@@ -66,9 +64,7 @@ type match struct {
 // Fetched is what the cache's world looks like.
 type Fetched struct {
 	cache    *aimv1.AIMTemplateCache
-	rcErr    error
-	rcFound  bool
-	rcSpec   *aimv1.AIMRuntimeConfigSpec
+	rc       runtimeconfig.Result
 	template sm.FetchResult[*tpl]
 	arts     sm.FetchResult[[]*aimv1.AIMArtifact]
 	matches  []match
@@ -91,8 +87,7 @@ func (f *Fetched) missing() []match {
 func (r *Reconciler) FetchRemoteState(_ context.Context, rc sm.ReconcileContext[*aimv1.AIMTemplateCache]) *Fetched {
 	c := rc.Object
 	f := &Fetched{cache: c}
-	res, err := fetchRC(r.Stores, c.Namespace, c.Spec.RuntimeConfigName)
-	f.rcErr, f.rcFound, f.rcSpec = err, res.Spec != nil, res.Spec
+	f.rc.Resolved, f.rc.Err = r.Stores.RuntimeConfig.Resolve(c.Spec.RuntimeConfigName, c.Namespace)
 	f.template = r.fetchTemplate(c)
 	arts, err := r.Stores.Artifacts.List(c.Namespace, nil)
 	f.arts = sm.FetchResult[[]*aimv1.AIMArtifact]{Value: arts, Error: err}
@@ -100,19 +95,6 @@ func (r *Reconciler) FetchRemoteState(_ context.Context, rc sm.ReconcileContext[
 		f.matches = Match(c, f.template.Value.Sources, arts)
 	}
 	return f
-}
-
-func fetchRC(s Stores, ns, name string) (runtimeconfig.Resolved, error) {
-	name = runtimeconfig.EffectiveName(name)
-	nsrc, err := s.RuntimeConfigs.Get(ns, name)
-	if err != nil && !apierrors.IsNotFound(err) {
-		return runtimeconfig.Resolved{}, err
-	}
-	clrc, err := s.ClusterRuntimeConfigs.Get("", name)
-	if err != nil && !apierrors.IsNotFound(err) {
-		return runtimeconfig.Resolved{}, err
-	}
-	return runtimeconfig.Resolve(name, nsrc, clrc)
 }
 
 func fromNS(t *aimv1.AIMServiceTemplate) *tpl {
@@ -193,20 +175,7 @@ func (r *Reconciler) ComposeState(_ context.Context, _ sm.ReconcileContext[*aimv
 
 // GetComponentHealth: RuntimeConfig, ServiceTemplate (upstream) and Artifacts (downstream).
 func (o Obs) GetComponentHealth() []sm.ComponentHealth {
-	var hs []sm.ComponentHealth
-	var nf *runtimeconfig.NotFoundError
-	rc := sm.ComponentHealth{Component: constants.ComponentRuntimeConfig, DependencyType: sm.DependencyUpstream}
-	switch {
-	case errors.As(o.rcErr, &nf):
-		rc.Errors = []error{sm.NewMissingUpstreamDependencyError(constants.ReasonReferenceNotFound, constants.MsgUpstreamNotFound, nf)}
-	case o.rcErr != nil:
-		rc.Errors = []error{o.rcErr}
-	case o.rcFound:
-		rc.State, rc.Reason = sm.StateReady, constants.ReasonConfigFound
-	default:
-		rc.State, rc.Reason, rc.Message = sm.StateReady, constants.ReasonDefaultConfigNotFound, constants.MsgDefaultConfigNotFound
-	}
-	hs = append(hs, rc)
+	hs := []sm.ComponentHealth{o.rc.Health(true)}
 	hs = append(hs, o.template.ToUpstreamComponentHealth(constants.ComponentServiceTemplate, templateHealth))
 	hs = append(hs, o.artifactsHealth())
 	return hs
@@ -265,7 +234,7 @@ func (r *Reconciler) PlanResources(_ context.Context, rc sm.ReconcileContext[*ai
 	dedicated := caching.ModeOf(string(c.Spec.Mode)) == caching.Dedicated
 	for i, m := range o.missing() {
 		a := BuildArtifact(c, m.Source, i)
-		childwiring.PropagateLabels(c.Labels, a, o.rcSpec)
+		childwiring.PropagateLabels(c.Labels, a, o.rc.Spec())
 		if dedicated {
 			p.Apply(a)
 		} else {

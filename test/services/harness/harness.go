@@ -145,15 +145,15 @@ func StartWith(t *testing.T, env *testenv.Env, waitOptional bool) *Operator {
 		mgr.AddOptional(isvcKind, routeKind)
 		q := controller.DefaultQueueOptions()
 		q.Workers = 4
-		if _, err := service.Register(service.Deps{Manager: mgr, Informers: factory, Client: client, Kube: kube,
+		if _, err := service.Register(service.Deps{Manager: mgr, Informers: factory, Client: client, Kube: kube, Dynamic: dyn,
 			Applier: applier(service.Name), Queue: q, ISVCKind: isvcKind, RouteKind: routeKind}); err != nil {
 			t.Fatalf("register service: %v", err)
 		}
-		if _, err := templatecache.Register(templatecache.Deps{Manager: mgr, Informers: factory, Client: client, Kube: kube,
+		if _, err := templatecache.Register(templatecache.Deps{Manager: mgr, Informers: factory, Client: client, Kube: kube, Dynamic: dyn,
 			Applier: applier(templatecache.Name), Queue: q}); err != nil {
 			t.Fatalf("register templatecache: %v", err)
 		}
-		if _, err := artifact.Register(artifact.Deps{Manager: mgr, Informers: factory, Client: client, Kube: kube,
+		if _, err := artifact.Register(artifact.Deps{Manager: mgr, Informers: factory, Client: client, Kube: kube, Dynamic: dyn,
 			Applier: applier(artifact.Name), Queue: q}); err != nil {
 			t.Fatalf("register artifact: %v", err)
 		}
