@@ -112,8 +112,9 @@ func Register(d Deps) (*controller.Controller, error) {
 		kubeInformers = childwiring.PrivateKubeInformers(d.Manager, d.Kube)
 	}
 	podInf := kubeInformers(constants.LabelISVC).Core().V1().Pods().Informer()
-	// KEDA's HPAs carry no label of ours: they are matched by name (keda-hpa-<isvc>-predictor).
-	hpaInf := kubeInformers("").Autoscaling().V2().HorizontalPodAutoscalers().Informer()
+	// KEDA's HPAs inherit the InferenceService's labels (as the reference relies on); they are
+	// matched to a service by name, keda-hpa-<isvc>-predictor.
+	hpaInf := kubeInformers(constants.LabelService).Autoscaling().V2().HorizontalPodAutoscalers().Informer()
 	applier := d.Applier
 	if applier == nil {
 		applier = sm.NewApplier(d.Dynamic, childwiring.Resolver(d.Resolver), constants.FieldManager(Name))
