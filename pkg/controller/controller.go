@@ -25,7 +25,7 @@ type Options struct {
 	Name string
 	// Reconcile is called for each key taken from the queue.
 	Reconcile ReconcileFunc
-	// Queue sets workers and retry limits; the zero value means DefaultQueueOptions.
+	// Queue sets workers and retry limits; zero fields take DefaultQueueOptions' values.
 	Queue QueueOptions
 	// RateLimiter overrides the limiter built from Queue (tests use this).
 	RateLimiter workqueue.TypedRateLimiter[Key]
@@ -72,12 +72,7 @@ func New(o Options) (*Controller, error) {
 	if o.Name == "" || o.Reconcile == nil {
 		return nil, errors.New("controller: Name and Reconcile are required")
 	}
-	if o.Queue == (QueueOptions{}) {
-		o.Queue = DefaultQueueOptions()
-	}
-	if o.Queue.Workers < 1 {
-		o.Queue.Workers = 1
-	}
+	o.Queue = o.Queue.withDefaults()
 	if o.RateLimiter == nil {
 		o.RateLimiter = o.Queue.NewRateLimiter()
 	}

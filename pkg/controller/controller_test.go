@@ -570,3 +570,22 @@ func TestBatchedStatusUpdates(t *testing.T) {
 		t.Fatal("spec change not enqueued at once")
 	}
 }
+
+func TestPartialQueueOptionsTakeDefaults(t *testing.T) {
+	c := newTestController(t, Options{Queue: QueueOptions{Workers: 4}})
+	if c.workers != 4 {
+		t.Fatalf("workers = %d", c.workers)
+	}
+	got := QueueOptions{Workers: 4}.withDefaults()
+	want := DefaultQueueOptions()
+	want.Workers = 4
+	if got != want {
+		t.Fatalf("withDefaults = %+v, want %+v", got, want)
+	}
+	// A zero QPS taken literally would refuse every retry once the burst is spent.
+	lim := QueueOptions{Burst: 1}.NewRateLimiter()
+	lim.When(NewKey("", "a"))
+	if d := lim.When(NewKey("", "b")); d > time.Second {
+		t.Fatalf("second key waits %v", d)
+	}
+}

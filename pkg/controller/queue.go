@@ -28,6 +28,28 @@ func DefaultQueueOptions() QueueOptions {
 	return QueueOptions{Workers: 2, BaseDelay: 5 * time.Millisecond, MaxDelay: 1000 * time.Second, QPS: 10, Burst: 100}
 }
 
+// withDefaults fills zero (or invalid) fields from DefaultQueueOptions: a zero
+// QPS would make the token bucket refuse every retry forever.
+func (o QueueOptions) withDefaults() QueueOptions {
+	d := DefaultQueueOptions()
+	if o.Workers < 1 {
+		o.Workers = d.Workers
+	}
+	if o.BaseDelay <= 0 {
+		o.BaseDelay = d.BaseDelay
+	}
+	if o.MaxDelay < o.BaseDelay {
+		o.MaxDelay = max(d.MaxDelay, o.BaseDelay)
+	}
+	if o.QPS <= 0 {
+		o.QPS = d.QPS
+	}
+	if o.Burst < 1 {
+		o.Burst = d.Burst
+	}
+	return o
+}
+
 // BindFlags registers the options on fs, using the current values as defaults.
 func (o *QueueOptions) BindFlags(fs *flag.FlagSet) {
 	fs.IntVar(&o.Workers, "workers", o.Workers, "Concurrent reconciles per controller.")
@@ -37,15 +59,13 @@ func (o *QueueOptions) BindFlags(fs *flag.FlagSet) {
 	fs.IntVar(&o.Burst, "retry-burst", o.Burst, "Burst of the controller-wide retry token bucket.")
 }
 
-// NewRateLimiter returns max(per-item exponential, token bucket).
+// NewRateLimiter returns max(per-item exponential, token bucket); zero fields
+// take the defaults.
 func (o QueueOptions) NewRateLimiter() workqueue.TypedRateLimiter[Key] {
-	burst := o.Burst
-	if burst < 1 {
-		burst = 1
-	}
+	o = o.withDefaults()
 	return workqueue.NewTypedMaxOfRateLimiter(
 		workqueue.NewTypedItemExponentialFailureRateLimiter[Key](o.BaseDelay, o.MaxDelay),
-		&workqueue.TypedBucketRateLimiter[Key]{Limiter: rate.NewLimiter(rate.Limit(o.QPS), burst)},
+		&workqueue.TypedBucketRateLimiter[Key]{Limiter: rate.NewLimiter(rate.Limit(o.QPS), o.Burst)},
 	)
 }
 
