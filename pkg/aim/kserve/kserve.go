@@ -385,8 +385,9 @@ func ReadyCondition(isvc *unstructured.Unstructured) string {
 	return ""
 }
 
-// pruneEmpty drops nil values and empty maps/slices that the converter emits for zero
-// structs (e.g. "resources": {}), so the applied object claims only fields we set.
+// pruneEmpty drops nil values, empty lists and an empty "resources" object that the converter
+// emits for zero fields, so the applied object claims only fields we set. Other empty objects
+// stay: `emptyDir: {}` is meaningful.
 func pruneEmpty(m map[string]any) {
 	for k, v := range m {
 		switch t := v.(type) {
@@ -394,7 +395,7 @@ func pruneEmpty(m map[string]any) {
 			delete(m, k)
 		case map[string]any:
 			pruneEmpty(t)
-			if len(t) == 0 {
+			if len(t) == 0 && k == "resources" {
 				delete(m, k)
 			}
 		case []any:

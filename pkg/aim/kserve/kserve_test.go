@@ -261,3 +261,26 @@ func TestBuildAffinityPullSecretsSA(t *testing.T) {
 		t.Fatal("fresh object has no Ready")
 	}
 }
+
+func TestBuildKeepsEmptyDirVolumeOnUpdate(t *testing.T) {
+	created, _ := Build(baseParams())
+	vols, _, _ := unstructured.NestedSlice(created.Object, "spec", "predictor", "volumes")
+	vols = append(vols, map[string]any{"name": "scratch", "emptyDir": map[string]any{}})
+	_ = unstructured.SetNestedSlice(created.Object, vols, "spec", "predictor", "volumes")
+	p := baseParams()
+	p.Existing = created
+	u, err := Build(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, _ := ExtraVolumes(u)
+	var found bool
+	for _, v := range got {
+		if v.Name == "scratch" {
+			found = v.EmptyDir != nil
+		}
+	}
+	if !found {
+		t.Fatalf("emptyDir volume lost: %+v", got)
+	}
+}
