@@ -1,0 +1,158 @@
+package e2e
+
+import (
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+func init() {
+	register("ServiceSelectionRanking", serviceSelectionRanking)
+	register("ServiceUnoptimizedTemplate", serviceUnoptimizedTemplate)
+	register("ServiceReplicas", serviceReplicas)
+	register("ModelMissingPullSecret", modelMissingPullSecret)
+}
+
+// inlineTemplate creates a template with one in-line source (Ready at once when its GPU is present).
+func inlineTemplate(t *testing.T, ns, name, model, typ, gpu, metric, precision string) {
+	t.Helper()
+	create(t, ns, `
+apiVersion: aim.eai.amd.com/v1alpha1
+kind: AIMServiceTemplate
+metadata:
+  name: %s
+spec:
+  modelName: %s
+  type: %s
+  metric: %s
+  precision: %s
+  hardware:
+    gpu:
+      model: %s
+      requests: 1
+  modelSources:
+  - modelId: org/%s
+    sourceUri: hf://org/%s
+    size: 1Gi
+`, name, model, typ, metric, precision, gpu, model, model)
+	waitFor(t, "AIMServiceTemplate", ns, name, 30*time.Second, statusIs("Ready"))
+}
+
+// Auto-selection ranks GPU first (MI325X before MI300X), then metric (latency before throughput), then
+// precision (§7 "Template selection").
+func serviceSelectionRanking(t *testing.T, ns string) {
+	requireGPU(t, "MI300X")
+	requireGPU(t, "MI325X")
+	metadataModel(t, ns, "rank-model", "ghcr.io/silogen/aim-rank:0.1.0")
+	inlineTemplate(t, ns, "a-mi300x-lat-fp8", "rank-model", "optimized", "MI300X", "latency", "fp8")
+	inlineTemplate(t, ns, "b-mi325x-thr-fp8", "rank-model", "optimized", "MI325X", "throughput", "fp8")
+	inlineTemplate(t, ns, "c-mi325x-lat-fp16", "rank-model", "optimized", "MI325X", "latency", "fp16")
+	inlineTemplate(t, ns, "d-mi325x-lat-bf16", "rank-model", "optimized", "MI325X", "latency", "bf16")
+	create(t, ns, `
+apiVersion: aim.eai.amd.com/v1alpha1
+kind: AIMService
+metadata:
+  name: ranked
+spec:
+  model:
+    name: rank-model
+`)
+	waitFor(t, "AIMService", ns, "ranked", 30*time.Second,
+		hasCond("TemplateReady", "True", "Resolved", "AIMServiceTemplate c-mi325x-lat-fp16 is ready"),
+		fieldIs("c-mi325x-lat-fp16", "status", "resolvedTemplate", "name"))
+}
+
+// An unoptimized template is not auto-selected unless template.allowUnoptimized is set (§7).
+func serviceUnoptimizedTemplate(t *testing.T, ns string) {
+	requireGPU(t, "MI300X")
+	kd := knownDivergences(t)
+	defer kd.skipIfAny()
+	metadataModel(t, ns, "unopt-model", "ghcr.io/silogen/aim-unopt:0.1.0")
+	inlineTemplate(t, ns, "unopt-tpl", "unopt-model", "unoptimized", "MI300X", "latency", "fp16")
+	create(t, ns, `
+apiVersion: aim.eai.amd.com/v1alpha1
+kind: AIMService
+metadata:
+  name: strict
+spec:
+  model:
+    name: unopt-model
+`)
+	create(t, ns, `
+apiVersion: aim.eai.amd.com/v1alpha1
+kind: AIMService
+metadata:
+  name: lenient
+spec:
+  model:
+    name: unopt-model
+  template:
+    allowUnoptimized: true
+`)
+	waitFor(t, "AIMService", ns, "lenient", 30*time.Second,
+		hasCond("TemplateReady", "True", "Resolved", "AIMServiceTemplate unopt-tpl is ready"))
+	waitFor(t, "AIMService", ns, "strict", 30*time.Second, hasCond("TemplateReady", "False", "TemplateNotFound", ""),
+		noCond("InferenceServicePodsReady"))
+	// Everything filtered out is the Pending fallback, not a missing reference (see F2).
+	kd.waitFor("f2", "AIMService", ns, "strict", 5*time.Second, statusIs("Pending"),
+		hasCond("TemplateReady", "False", "TemplateNotFound", "No template found for service"))
+}
+
+// replicas without autoscaling: min = max = replicas on the ISVC, autoscalerClass none, and
+// status.runtime.replicas "<n>" (§1.3, C15).
+func serviceReplicas(t *testing.T, ns string) {
+	requireLocal(t, "the InferenceService needs the cache downloaded (kwok completes the download Job locally)")
+	paintedDeps(t, ns, "rep-model", "rep-tpl")
+	create(t, ns, `
+apiVersion: aim.eai.amd.com/v1alpha1
+kind: AIMService
+metadata:
+  name: two
+spec:
+  model:
+    name: rep-model
+  template:
+    name: rep-tpl
+  replicas: 2
+`)
+	waitFor(t, "InferenceService", ns, isvcName("two", ns), 60*time.Second,
+		fieldIs(2, "spec", "predictor", "minReplicas"), fieldIs(2, "spec", "predictor", "maxReplicas"),
+		fieldIs("none", "metadata", "annotations", "serving.kserve.io/autoscalerClass"))
+	waitFor(t, "AIMService", ns, "two", 30*time.Second, fieldIs("2", "status", "runtime", "replicas"),
+		fieldIs(2, "status", "runtime", "desiredReplicas"), noCond("HPAReady"))
+}
+
+// A missing imagePullSecret is a missing upstream (ImageMetadataReady=False/SecretNotFound, Failed);
+// creating it (and touching the model) lets it go on to the registry, whose refusal makes it Degraded (§2.7).
+func modelMissingPullSecret(t *testing.T, ns string) {
+	create(t, ns, `
+apiVersion: aim.eai.amd.com/v1alpha1
+kind: AIMModel
+metadata:
+  name: private
+spec:
+  image: 127.0.0.1:1/silogen/aim-private:0.1.0
+  imagePullSecrets:
+  - name: regcred
+`)
+	waitFor(t, "AIMModel", ns, "private", 30*time.Second, statusIs("Failed"),
+		hasCond("ImageMetadataReady", "False", "SecretNotFound", `imagePullSecret "regcred" not found in namespace "`+ns+`"`),
+		hasCond("ConfigValid", "False", "ReferenceNotFound", "Referenced resource not found"),
+		hasCond("Ready", "False", "ReferenceNotFound", "Referenced resource not found"))
+	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "regcred"}, Type: corev1.SecretTypeDockerConfigJson,
+		Data: map[string][]byte{corev1.DockerConfigJsonKey: []byte(`{"auths":{}}`)}}
+	if _, err := env.Client.CoreV1().Secrets(ns).Create(bg, sec, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("create secret: %v", err)
+	}
+	// Secrets are not watched (neither here nor in the reference): touch the model as a user would.
+	patch := []byte(`{"metadata":{"annotations":{"e2e/touched":"1"}}}`)
+	if _, err := res("AIMModel", ns).Patch(bg, "private", types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+		t.Fatalf("touch model: %v", err)
+	}
+	waitFor(t, "AIMModel", ns, "private", 60*time.Second, statusIs("Degraded"),
+		hasCond("ImageMetadataReady", "False", "ConnectionRefused", ""),
+		hasCond("ConfigValid", "True", "ConfigurationValid", "Configuration is valid"))
+}
