@@ -59,6 +59,7 @@ spec:
 		hasCond("Ready", "True", "AllComponentsReady", "All components are ready"),
 		hasCond("DownloadComplete", "True", "Verified", "Download and verification complete"))
 	expect(t, got, fieldIs(5368709120, "status", "discoveredSizeBytes"), fieldIs("5 GiB", "status", "displaySize"),
+		fieldIs("6Gi", "status", "allocatedSize"), fieldIs(10, "status", "headroomPercent"),
 		fieldIs("Shared", "status", "mode"), fieldIs(pvc.GetName(), "status", "persistentVolumeClaim"),
 		hasCond("CachePvcReady", "True", "Ready", ""))
 	waitFor(t, "RoleBinding", ns, "aim-engine-artifact-status-updater", 10*time.Second)

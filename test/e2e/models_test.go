@@ -12,6 +12,8 @@ func init() {
 	register("CustomModelTemplate", customModelTemplate)
 	register("ModelMissingRuntimeConfigHeals", modelMissingRuntimeConfigHeals)
 	register("ClusterModelImageMetadataTemplates", clusterModelImageMetadataTemplates)
+	register("ModelCustomTemplates", modelCustomTemplates)
+	register("ModelTemplateCreationDisabled", modelTemplateCreationDisabled)
 }
 
 // AIMModel with spec.imageMetadata (the air-gapped path, no registry access): one template per recommended
@@ -225,4 +227,75 @@ spec:
 		hasCond("ClusterServiceTemplatesReady", "True", "AllTemplatesReady", "All templates are ready"),
 		hasCond("Ready", "True", "AllComponentsReady", "All components are ready"))
 	printerColumnsPopulated(t, "AIMClusterModel", "", name, "Status", "Source", "Image", "Model")
+}
+
+// customTemplates on an image model: one template each (C2), named from the model, "custom", the
+// template's name, precision and GPU, labelled with its alias, env = model env < template env.
+func modelCustomTemplates(t *testing.T, ns string) {
+	m := create(t, ns, `
+apiVersion: aim.eai.amd.com/v1alpha1
+kind: AIMModel
+metadata:
+  name: ct-model
+spec:
+  image: ghcr.io/silogen/aim-ct:0.1.0
+  imageMetadata:
+    model:
+      canonicalName: org/ct
+  env:
+  - name: MODEL_ENV
+    value: "1"
+  customTemplates:
+  - name: fast
+    type: optimized
+    profile:
+      metric: latency
+      precision: fp8
+    hardware:
+      gpu:
+        model: MI300X
+        requests: 1
+    env:
+    - name: CT_ENV
+      value: "2"
+`)
+	name := derivedName([]string{"ct-model", "custom", "fast", "fp8", "MI300X"},
+		hashOf(8, "ct-model", 0, "fast", "fp8", "latency", 1, "MI300X"), 63)
+	tpl := waitFor(t, "AIMServiceTemplate", ns, name, 30*time.Second)
+	expect(t, tpl, controlledBy(m),
+		labelIs("aim.eai.amd.com/model", "ct-model"),
+		labelIs("aim.eai.amd.com/origin", "auto-generated"),
+		labelIs("aim.eai.amd.com/template.alias", "fast"),
+		fieldIs("ct-model", "spec", "modelName"),
+		fieldIs("optimized", "spec", "type"),
+		fieldIs("latency", "spec", "metric"),
+		fieldIs("fp8", "spec", "precision"),
+		fieldIs("MI300X", "spec", "hardware", "gpu", "model"),
+		fieldIs(1, "spec", "hardware", "gpu", "requests"),
+		envIs([]string{"spec", "env"}, "MODEL_ENV=1", "CT_ENV=2"))
+}
+
+// discovery.createServiceTemplates=false: no templates despite recommended deployments, and the model is
+// Ready with ServiceTemplatesReady=True/NoTemplatesExpected (§2.8).
+func modelTemplateCreationDisabled(t *testing.T, ns string) {
+	create(t, ns, `
+apiVersion: aim.eai.amd.com/v1alpha1
+kind: AIMModel
+metadata:
+  name: no-templates
+spec:
+  image: ghcr.io/silogen/aim-none:0.1.0
+  discovery:
+    createServiceTemplates: false
+  imageMetadata:
+    model:
+      canonicalName: org/none
+      recommendedDeployments:
+      - {gpuModel: MI300X, gpuCount: 1, metric: latency, precision: fp8}
+`)
+	waitFor(t, "AIMModel", ns, "no-templates", 30*time.Second, statusIs("Ready"),
+		hasCond("ServiceTemplatesReady", "True", "NoTemplatesExpected", "The model does not have any recommended templates"))
+	if tpls := list(t, "AIMServiceTemplate", ns, ""); len(tpls) > 0 {
+		t.Errorf("templates created with createServiceTemplates=false: %v", names(tpls))
+	}
 }

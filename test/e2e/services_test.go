@@ -186,6 +186,7 @@ spec:
 		fieldIs("48Gi", append(c, "resources", "limits", "memory")...),
 		fieldIs("1", append(c, "resources", "limits", "amd.com/gpu")...),
 		volumeMount("dshm", "/dev/shm"),
+		nodeAffinityAt(gpuDeviceIDs["MI300X"], "spec", "predictor", "affinity", "nodeAffinity"),
 		volumeMount(rfc1123(artName), "/workspace/cache/"+modelID),
 		func(u *U) error {
 			vols := field(u, "spec", "predictor", "volumes")

@@ -151,14 +151,19 @@ spec:
 
 // nodeAffinityOn expects status.resolvedNodeAffinity to require amd.com/gpu.device-id In ids (any order).
 func nodeAffinityOn(ids []string) check {
+	return nodeAffinityAt(ids, "status", "resolvedNodeAffinity")
+}
+
+// nodeAffinityAt expects the node affinity at path to require amd.com/gpu.device-id In ids (any order).
+func nodeAffinityAt(ids []string, path ...string) check {
 	return func(u *U) error {
-		got := field(u, "status", "resolvedNodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution")
+		got := field(u, append(path, "requiredDuringSchedulingIgnoredDuringExecution")...)
 		if !strings.Contains(got, `"key":"amd.com/gpu.device-id"`) || !strings.Contains(got, `"operator":"In"`) {
-			return fmt.Errorf("resolvedNodeAffinity %s lacks amd.com/gpu.device-id In", got)
+			return fmt.Errorf("%s %s lacks amd.com/gpu.device-id In", strings.Join(path, "."), got)
 		}
 		for _, id := range ids {
 			if !strings.Contains(got, `"`+id+`"`) {
-				return fmt.Errorf("resolvedNodeAffinity %s lacks device ID %s", got, id)
+				return fmt.Errorf("%s %s lacks device ID %s", strings.Join(path, "."), got, id)
 			}
 		}
 		return nil
