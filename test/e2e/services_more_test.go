@@ -5,6 +5,10 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 func init() {
@@ -288,4 +292,78 @@ spec:
 		})
 	tc := mustGet(t, "AIMTemplateCache", ns, sharedCacheName("rc-env-tpl", ns))
 	expect(t, tc, labelIs("team", "blue"))
+}
+
+func init() {
+	register("ServiceTemplateNotReady", serviceTemplateNotReady)
+	register("ServiceInferenceServiceEvents", serviceInferenceServiceEvents)
+}
+
+// The resolved template's status drives TemplateReady (§2.10): Progressing → TemplateNotReady "not ready
+// yet" and a Pending service (Upstream); Failed → "in failed state" and a Failed service.
+func serviceTemplateNotReady(t *testing.T, ns string) {
+	paintModel(t, ns, "tnr-model", "ghcr.io/silogen/aim-tnr:0.1.0", "Ready")
+	paintTemplate(t, ns, "tnr-tpl", "tnr-model", "Progressing", "hf://org/tnr", "org/tnr")
+	create(t, ns, `
+apiVersion: aim.eai.amd.com/v1alpha1
+kind: AIMService
+metadata:
+  name: tnr
+spec:
+  model:
+    name: tnr-model
+  template:
+    name: tnr-tpl
+`)
+	waitFor(t, "AIMService", ns, "tnr", 30*time.Second, statusIs("Pending"),
+		hasCond("TemplateReady", "False", "TemplateNotReady", "AIMServiceTemplate tnr-tpl is not ready yet"),
+		hasCond("Ready", "False", "Progressing", "Waiting for components to become ready"))
+	setStatus(t, "AIMServiceTemplate", ns, "tnr-tpl", map[string]any{"status": "Failed"})
+	waitFor(t, "AIMService", ns, "tnr", 30*time.Second, statusIs("Failed"),
+		hasCond("TemplateReady", "False", "TemplateNotReady", "AIMServiceTemplate tnr-tpl is in failed state"))
+	if tcs := list(t, "AIMTemplateCache", ns, ""); len(tcs) > 0 {
+		t.Errorf("template cache created for a template that is not Ready: %v", names(tcs))
+	}
+}
+
+// KServe's Warning events on the InferenceService reach the service (§2.10, §3.1: the reference watches
+// Events): ServerlessModeRejected → InferenceServiceReady=False/ServerlessModeRejected and Failed.
+func serviceInferenceServiceEvents(t *testing.T, ns string) {
+	requireLocal(t, "the InferenceService needs the cache downloaded (kwok completes the download Job locally)")
+	kd := knownDivergences(t)
+	defer kd.skipIfAny()
+	paintedDeps(t, ns, "ev-model", "ev-tpl")
+	create(t, ns, `
+apiVersion: aim.eai.amd.com/v1alpha1
+kind: AIMService
+metadata:
+  name: ev
+spec:
+  model:
+    name: ev-model
+  template:
+    name: ev-tpl
+`)
+	isvc := waitFor(t, "InferenceService", ns, isvcName("ev", ns), 60*time.Second)
+	now := metav1.Now()
+	ev := &corev1.Event{
+		ObjectMeta: metav1.ObjectMeta{Name: isvc.GetName() + ".e2e", Namespace: ns},
+		InvolvedObject: corev1.ObjectReference{Kind: "InferenceService", APIVersion: "serving.kserve.io/v1beta1",
+			Namespace: ns, Name: isvc.GetName(), UID: isvc.GetUID()},
+		Reason: "ServerlessModeRejected", Message: "It is not possible to use Serverless deployment mode when Knative Services are not available",
+		Type: corev1.EventTypeWarning, Source: corev1.EventSource{Component: "v1beta1Controllers"},
+		FirstTimestamp: now, LastTimestamp: now, Count: 1,
+	}
+	if _, err := env.Client.CoreV1().Events(ns).Create(bg, ev, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("create event: %v", err)
+	}
+	want := []check{statusIs("Failed"), hasCond("InferenceServiceReady", "False", "ServerlessModeRejected",
+		"Knative is not available. Configure KServe to use RawDeployment mode.")}
+	kd.waitFor("f9", "AIMService", ns, "ev", 15*time.Second, want...)
+	// Whether the event is only missed (no Event watch) or not inspected at all: touch the service.
+	patch := []byte(`{"metadata":{"annotations":{"e2e/touched":"1"}}}`)
+	if _, err := res("AIMService", ns).Patch(bg, "ev", types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+		t.Fatalf("touch service: %v", err)
+	}
+	waitFor(t, "AIMService", ns, "ev", 30*time.Second, want...)
 }
