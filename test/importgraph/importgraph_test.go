@@ -100,6 +100,20 @@ func TestOperatorImportGraph(t *testing.T) {
 	}
 }
 
+// TestOperatorDoesNotLinkOpenAPIModels keeps pkg/generated/openapi (about 1 MB of source: the AIM
+// models plus all of core/v1, needed only by hack/openapi-schema at generation time) out of the
+// binary.
+func TestOperatorDoesNotLinkOpenAPIModels(t *testing.T) {
+	root := moduleRoot(t)
+	if _, err := os.Stat(filepath.Join(root, "cmd")); err != nil {
+		t.Skip("no cmd/ yet")
+	}
+	const models = "github.com/aimlite/aimlite/pkg/generated/openapi"
+	for _, v := range violations(listDeps(t, root, "./cmd/..."), []string{models}) {
+		t.Error(v)
+	}
+}
+
 // listDeps runs `go list -deps` on the patterns whose directory exists; a directory without Go
 // files yet (cmd/ early on) only makes go print a "matched no packages" warning.
 func listDeps(t *testing.T, root string, patterns ...string) []pkg {
