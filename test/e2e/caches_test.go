@@ -10,6 +10,7 @@ import (
 func init() {
 	register("ArtifactCheckSize", artifactCheckSize)
 	register("ArtifactInvalidSizeOutput", artifactInvalidSizeOutput)
+	register("ArtifactDownloadStorageFull", artifactDownloadStorageFull)
 	register("TemplateCacheMissingTemplate", templateCacheMissingTemplate)
 	register("TemplateCachingEnabled", templateCachingEnabled)
 	register("ServiceClusterScopedModelAndTemplate", serviceClusterScopedModelAndTemplate)
@@ -233,4 +234,27 @@ spec:
 		fieldIs("hf://org/ovr", "spec", "modelSources", "0", "sourceUri"))
 	kd.expect("f7", d, fieldIs(true, "spec", "caching", "enabled"))
 	kd.expect("f1", d, noBlockOwnerDeletion())
+}
+
+// A download pod that fails with "No space left on device" in its log: the pods inspector classifies it
+// as StorageFull (resource exhaustion, §2.3 row 5b), the artifact is Failed and DownloadComplete says
+// the download failed before completion (§1.5).
+func artifactDownloadStorageFull(t *testing.T, ns string) {
+	requireLocal(t, "the download pod is made to fail through kwok's failure annotations")
+	if !failingDiscovery {
+		t.Skip("no MutatingAdmissionPolicy to make the download pod fail")
+	}
+	create(t, ns, `
+apiVersion: aim.eai.amd.com/v1alpha1
+kind: AIMArtifact
+metadata:
+  name: %sfull
+spec:
+  sourceUri: hf://org/too-big
+  size: 1Gi
+`, failPrefix)
+	waitFor(t, "AIMArtifact", ns, failPrefix+"full", 60*time.Second, statusIs("Failed"),
+		hasCond("DownloadJobPodsReady", "False", "StorageFull", "Storage full error detected in pod logs: *"),
+		hasCond("DownloadComplete", "False", "Downloading", "Download failed before completion"),
+		fieldIs("N/A", "status", "progress", "displayPercentage"))
 }

@@ -367,3 +367,49 @@ spec:
 	}
 	waitFor(t, "AIMService", ns, "ev", 30*time.Second, want...)
 }
+
+func init() { register("ServiceRoutingFromRuntimeConfig", serviceRoutingFromRuntimeConfig) }
+
+// Routing configured in the namespace's default runtime config (C12): the config's gatewayRef,
+// annotations and request timeout, and a pathTemplate rendered over the service (label values made
+// RFC 1123-compliant).
+func serviceRoutingFromRuntimeConfig(t *testing.T, ns string) {
+	create(t, ns, `
+apiVersion: aim.eai.amd.com/v1alpha1
+kind: AIMRuntimeConfig
+metadata:
+  name: default
+spec:
+  routing:
+    enabled: true
+    gatewayRef:
+      name: shared-gw
+    annotations:
+      example.com/owner: e2e
+    pathTemplate: "/{.metadata.namespace}/{.metadata.labels['team']}/{.metadata.name}"
+    requestTimeout: 60s
+`)
+	paintedDeps(t, ns, "rrc-model", "rrc-tpl")
+	create(t, ns, `
+apiVersion: aim.eai.amd.com/v1alpha1
+kind: AIMService
+metadata:
+  name: rc-routed
+  labels:
+    team: Blue_Team
+spec:
+  model:
+    name: rrc-model
+  template:
+    name: rrc-tpl
+`)
+	route := waitFor(t, "HTTPRoute", ns, isvcName("rc-routed", ns), 30*time.Second)
+	expect(t, route,
+		fieldIs("shared-gw", "spec", "parentRefs", "0", "name"),
+		fieldIs("e2e", "metadata", "annotations", "example.com/owner"),
+		fieldIs("/"+ns+"/blue-team/rc-routed", "spec", "rules", "0", "matches", "0", "path", "value"),
+		fieldIs("1m0s", "spec", "rules", "0", "timeouts", "request"))
+	waitFor(t, "AIMService", ns, "rc-routed", 30*time.Second,
+		hasCond("HTTPRouteReady", "False", "HTTPRoutePending", "HTTPRoute is waiting for gateway acceptance"),
+		hasCond("RuntimeConfigReady", "True", "RuntimeConfigResolved", ""))
+}

@@ -129,8 +129,8 @@ func checkSizeOutput(p *corev1.Pod) string {
 	return fmt.Sprintf("checking %s\n{\"url\":%q,\"sizeBytes\":5368709120}", url, url)
 }
 
-// failPrefix: discovery pods of templates whose name starts with it fail (exit code 3) instead of printing
-// profiles: a MutatingAdmissionPolicy gives them kwok's failure annotations at creation, so kwok never
+// failPrefix: discovery pods of templates, and check-size/download pods of artifacts, whose name starts
+// with it fail (exit code 3) instead of succeeding: a MutatingAdmissionPolicy gives them kwok's failure annotations at creation, so kwok never
 // completes them (an after-the-fact patch would race with kwok).
 const failPrefix = "fail-"
 
@@ -155,8 +155,11 @@ spec:
   matchConditions:
   - name: failing-template
     expression: >-
-      has(object.metadata.labels) && 'aim.eai.amd.com/template' in object.metadata.labels &&
-      object.metadata.labels['aim.eai.amd.com/template'].startsWith('%[2]s')
+      has(object.metadata.labels) &&
+      ('aim.eai.amd.com/template' in object.metadata.labels &&
+       object.metadata.labels['aim.eai.amd.com/template'].startsWith('%[2]s') ||
+       'aim.eai.amd.com/cache.name' in object.metadata.labels &&
+       object.metadata.labels['aim.eai.amd.com/cache.name'].startsWith('%[2]s'))
   failurePolicy: Fail
   reinvocationPolicy: Never
   mutations:
@@ -207,6 +210,13 @@ func serveDiscoveryLogs(t *testing.T, stop chan struct{}) {
 	})
 	serveLogs(t, stop, "aim.eai.amd.com/component=check-size", func(p *corev1.Pod) error {
 		return env.SetPodLogs(bg, p.Namespace, p.Name, "check-size", checkSizeOutput(p))
+	})
+	serveLogs(t, stop, "aim.eai.amd.com/component=download", func(p *corev1.Pod) error {
+		out := "Downloading with XET\nDownload complete"
+		if strings.HasPrefix(p.Labels["aim.eai.amd.com/cache.name"], failPrefix) {
+			out = "Downloading with XET\nOSError: [Errno 28] No space left on device\nAborting"
+		}
+		return env.SetPodLogs(bg, p.Namespace, p.Name, "model-download", out)
 	})
 }
 
