@@ -303,6 +303,10 @@ func TestLostCacheKeepsVolumes(t *testing.T) {
 		})
 	}
 	setPaused(true)
+	old, err := c.AimV1alpha1().AIMTemplateCaches(ns).Get(bg, cacheName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := c.AimV1alpha1().AIMTemplateCaches(ns).Delete(bg, cacheName, metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -313,15 +317,31 @@ func TestLostCacheKeepsVolumes(t *testing.T) {
 		return nil
 	})
 	setPaused(false)
-	// Either observed transiently (CacheLost) or already healed; the end state must be Running
-	// with the very same volumes.
-	waitServiceStatus(t, ns, "lost", "Running", "CacheReady", "CacheReady", 60*time.Second)
+	// The service recreates the cache (a new object) and runs on it again, with the very same
+	// InferenceService volumes throughout.
+	var recreated *aimv1.AIMTemplateCache
+	eventually(t, 60*time.Second, "cache recreated and Ready", func() error {
+		tc, err := c.AimV1alpha1().AIMTemplateCaches(ns).Get(bg, cacheName, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if tc.UID == old.UID || tc.Status.Status != "Ready" {
+			return fmt.Errorf("cache %s status %s", tc.UID, tc.Status.Status)
+		}
+		recreated = tc
+		return nil
+	})
+	eventually(t, 60*time.Second, "service running on the new cache", func() error {
+		s := getService(t, ns, "lost")
+		if s.Status.Status != "Running" || s.Status.Cache == nil || s.Status.Cache.TemplateCacheRef == nil ||
+			s.Status.Cache.TemplateCacheRef.UID != recreated.UID {
+			return fmt.Errorf("status %s cache %+v", s.Status.Status, s.Status.Cache)
+		}
+		return nil
+	})
 	after, _ := env.Dynamic.Resource(kserve.GVR).Namespace(ns).Get(bg, isvcName, metav1.GetOptions{})
 	volsAfter, _, _ := kserve.ExtraVolumes(after)
 	if fmt.Sprint(volsBefore) != fmt.Sprint(volsAfter) || len(volsAfter) != 1 {
 		t.Fatalf("volumes changed across the lost cache:\nbefore %v\nafter  %v", volsBefore, volsAfter)
-	}
-	if _, err := c.AimV1alpha1().AIMTemplateCaches(ns).Get(bg, cacheName, metav1.GetOptions{}); err != nil {
-		t.Fatalf("cache not recreated: %v", err)
 	}
 }
