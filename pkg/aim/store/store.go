@@ -74,18 +74,6 @@ func (s indexerStore[T]) List(namespace string, sel labels.Selector) ([]T, error
 	return out, bad
 }
 
-// Missing is a Store for a kind that is not installed (an optional CRD): every read fails
-// with err.
-func Missing[T any](err error) Store[T] { return missing[T]{err} }
-
-type missing[T any] struct{ err error }
-
-func (m missing[T]) Get(string, string) (T, error) {
-	var zero T
-	return zero, m.err
-}
-func (m missing[T]) List(string, labels.Selector) ([]T, error) { return nil, m.err }
-
 // Namespaced is a Store bound to one namespace: a statemachine.Getter for Fetch.
 type Namespaced[T any] struct {
 	Store     Store[T]

@@ -33,8 +33,7 @@ func TestIndexerStore(t *testing.T) {
 	if l, _ := s.List("", labels.SelectorFromSet(labels.Set{"k": "1"})); len(l) != 2 {
 		t.Fatalf("List(all, k=1) = %d", len(l))
 	}
-	m := Missing[*corev1.Pod](apierrors.NewNotFound(schema.GroupResource{Resource: "pods"}, ""))
-	if _, err := m.List("", nil); err == nil {
-		t.Fatal("Missing must fail")
+	if p, err := In(s, "y").Get("a"); err != nil || p.Namespace != "y" {
+		t.Fatalf("In(y).Get = %v, %v", p, err)
 	}
 }
