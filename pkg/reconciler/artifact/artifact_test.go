@@ -32,8 +32,8 @@ func idx(objs ...any) cache.Indexer {
 }
 
 type world struct {
-	jobs, pods, pvcs, rbs []any
-	log                   string
+	jobs, pods, pvcs, rbs, crcs []any
+	log                         string
 }
 
 func run(t *testing.T, w world, a *aimv1.AIMArtifact) (map[string]sm.ComponentHealth, sm.PlanResult, Obs) {
@@ -47,7 +47,7 @@ func run(t *testing.T, w world, a *aimv1.AIMArtifact) (map[string]sm.ComponentHe
 			PVCs:         store.FromIndexer[*corev1.PersistentVolumeClaim](idx(w.pvcs...), gr),
 			RoleBindings: store.FromIndexer[*rbacv1.RoleBinding](idx(w.rbs...), gr),
 			RuntimeConfig: runtimeconfig.Lookup{Namespaced: aimlisters.NewAIMRuntimeConfigLister(idx()),
-				Cluster: aimlisters.NewAIMClusterRuntimeConfigLister(idx())},
+				Cluster: aimlisters.NewAIMClusterRuntimeConfigLister(idx(w.crcs...))},
 		},
 	}
 	rc := sm.ReconcileContext[*aimv1.AIMArtifact]{Object: a}
@@ -159,5 +159,41 @@ func TestHealthAndDecorate(t *testing.T) {
 	(&Reconciler{}).DecorateStatus(st, cm, o)
 	if c := cm.Get("DownloadComplete"); c == nil || c.Reason != "Downloading" || c.Status != metav1.ConditionFalse || st.Progress.DisplayPercentage != "N/A" {
 		t.Fatalf("DownloadComplete %+v progress %+v", c, st.Progress)
+	}
+}
+
+func TestPVCStorageClassAndHeadroom(t *testing.T) {
+	twenty := int32(20)
+	rc := &aimv1.AIMClusterRuntimeConfig{ObjectMeta: metav1.ObjectMeta{Name: "default"}, Spec: aimv1.AIMRuntimeConfigSpec{
+		AIMRuntimeConfigCommon: aimv1.AIMRuntimeConfigCommon{Storage: &aimv1.AIMStorageConfig{DefaultStorageClassName: "rc-class", PVCHeadroomPercent: &twenty}}}}
+	tests := []struct {
+		name    string
+		crcs    []any
+		specSC  string
+		wantSC  string
+		wantGiB int64
+	}{
+		{name: "cluster default class, default headroom", wantSC: "", wantGiB: 11},
+		{name: "runtime config class and headroom", crcs: []any{rc}, wantSC: "rc-class", wantGiB: 12},
+		{name: "spec class wins", crcs: []any{rc}, specSC: "spec-class", wantSC: "spec-class", wantGiB: 12},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := art("10Gi")
+			a.Spec.StorageClassName = tt.specSC
+			_, p, _ := run(t, world{rbs: []any{rb}, crcs: tt.crcs}, a)
+			pvc, ok := p.ToApply()[0].(*corev1.PersistentVolumeClaim)
+			if !ok {
+				t.Fatalf("planned %s", planned(p))
+			}
+			sc := ""
+			if pvc.Spec.StorageClassName != nil {
+				sc = *pvc.Spec.StorageClassName
+			}
+			q := pvc.Spec.Resources.Requests[corev1.ResourceStorage]
+			if sc != tt.wantSC || q.Value() != tt.wantGiB<<30 {
+				t.Fatalf("class %q size %s", sc, q.String())
+			}
+		})
 	}
 }
