@@ -88,12 +88,30 @@ func WithLabelSelector(labelSelector string) func(*metav1.ListOptions) {
 	}
 }
 
+// tweak returns the list-options tweak applying o's selectors.
+func (o CacheOptions) tweak() func(*metav1.ListOptions) {
+	label := WithLabelSelector(o.LabelSelector)
+	return func(lo *metav1.ListOptions) {
+		label(lo)
+		switch {
+		case o.FieldSelector == "":
+		case lo.FieldSelector == "":
+			lo.FieldSelector = o.FieldSelector
+		default:
+			lo.FieldSelector += "," + o.FieldSelector
+		}
+	}
+}
+
 // CacheOptions scope the informers of a factory.
 type CacheOptions struct {
 	// Namespace limits watches to one namespace; "" watches all.
 	Namespace string
 	// LabelSelector limits watches to matching objects; "" watches all.
 	LabelSelector string
+	// FieldSelector narrows watches further on the server, e.g. Events
+	// "involvedObject.kind=InferenceService,type=Warning" instead of every Event.
+	FieldSelector string
 	// Transform runs on every object before it is cached (e.g. StripTransform).
 	Transform cache.TransformFunc
 	// Resync is the informer resync period; 0 (recommended) disables it.
@@ -109,7 +127,7 @@ type CacheOptions struct {
 // operator creates (Jobs, PVCs, Pods of its Jobs, RoleBindings, ...): the cache
 // then holds only our objects, however many others the cluster has.
 func NewKubeInformerFactory(client kubernetes.Interface, o CacheOptions) informers.SharedInformerFactory {
-	opts := []informers.SharedInformerOption{informers.WithTweakListOptions(WithLabelSelector(o.LabelSelector))}
+	opts := []informers.SharedInformerOption{informers.WithTweakListOptions(o.tweak())}
 	if o.Namespace != "" {
 		opts = append(opts, informers.WithNamespace(o.Namespace))
 	}
@@ -124,5 +142,5 @@ func NewKubeInformerFactory(client kubernetes.Interface, o CacheOptions) informe
 // "does it exist / which labels / who owns it" lookups. o.Transform is not
 // applied by the factory; set it on each informer with SetTransform before start.
 func NewMetadataInformerFactory(client metadata.Interface, o CacheOptions) metadatainformer.SharedInformerFactory {
-	return metadatainformer.NewFilteredSharedInformerFactory(client, o.Resync, o.Namespace, WithLabelSelector(o.LabelSelector))
+	return metadatainformer.NewFilteredSharedInformerFactory(client, o.Resync, o.Namespace, o.tweak())
 }

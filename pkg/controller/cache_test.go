@@ -86,6 +86,11 @@ func TestLabelSelector(t *testing.T) {
 	if o.LabelSelector != "a=b,example.com/owned" {
 		t.Fatalf("tweak = %q", o.LabelSelector)
 	}
+	lo := &metav1.ListOptions{FieldSelector: "metadata.name=x"}
+	CacheOptions{LabelSelector: "l", FieldSelector: "type=Warning"}.tweak()(lo)
+	if lo.LabelSelector != "l" || lo.FieldSelector != "metadata.name=x,type=Warning" {
+		t.Fatalf("tweak = %+v", lo)
+	}
 }
 
 func TestHealthHandler(t *testing.T) {

@@ -71,11 +71,13 @@
 // "exists"). StripTransform(ourFieldManagers...) drops other managers'
 // managedFields entries and kubectl's last-applied annotation while keeping our
 // own entries for Extract-based no-op detection. NewMetadataInformerFactory gives
-// metadata-only informers. NewInformer[*FooList](typedClient.Foos(ns), &Foo{},
+// metadata-only informers. CacheOptions.FieldSelector narrows a watch on the
+// server (e.g. only Warning Events about one kind). NewInformer[*FooList](typedClient.Foos(ns), &Foo{},
 // opts) builds one selected, transformed informer without client-go's
 // informers factory, which links every API group's informers and listers
 // (about 1.8 MB of binary); register it with Manager.AddInformer. The operator must never watch Events, Secrets or
-// Leases cluster-wide: read Secrets with direct GETs.
+// Leases cluster-wide (a field-selected subset is fine): read Secrets with
+// direct GETs.
 //
 // # Optional kinds
 //

@@ -17,14 +17,14 @@ type ListWatcher[L runtime.Object] interface {
 }
 
 // NewInformer builds an informer for one kind straight from a typed client,
-// restricted by o.LabelSelector and transformed by o.Transform (o.Namespace is
+// restricted by o.LabelSelector and o.FieldSelector and transformed by o.Transform (o.Namespace is
 // chosen by the client passed in). Unlike client-go's informers factory it does
 // not link the informers and listers of every API group (about 1.8 MB of
 // binary). Register it with Manager.AddInformer. Example:
 //
 //	pods := controller.NewInformer[*corev1.PodList](kube.CoreV1().Pods(ns), &corev1.Pod{}, opts)
 func NewInformer[L runtime.Object](lw ListWatcher[L], example runtime.Object, o CacheOptions) cache.SharedIndexInformer {
-	tweak := WithLabelSelector(o.LabelSelector)
+	tweak := o.tweak()
 	var client any = lw
 	if o.Clientset != nil {
 		client = o.Clientset
