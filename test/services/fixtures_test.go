@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -154,9 +156,17 @@ func summarize(cs []metav1.Condition) []string {
 	return out
 }
 
-// setISVCReady plays KServe: it marks the InferenceService Ready.
+// setISVCReady plays KServe: it starts a predictor pod (kwok runs it) and marks the
+// InferenceService Ready.
 func setISVCReady(t *testing.T, ns, name string) {
 	t.Helper()
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: name + "-predictor", Namespace: ns, Labels: map[string]string{"serving.kserve.io/inferenceservice": name}},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "kserve-container", Image: "ghcr.io/example/llama:1.0"}}},
+	}
+	if _, err := env.Client.CoreV1().Pods(ns).Create(bg, pod, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatalf("predictor pod: %v", err)
+	}
 	eventually(t, 10*time.Second, "isvc status", func() error {
 		u, err := env.Dynamic.Resource(kserve.GVR).Namespace(ns).Get(bg, name, metav1.GetOptions{})
 		if err != nil {

@@ -65,6 +65,9 @@ func TestServiceByModelNameRuns(t *testing.T) {
 	}
 	setISVCReady(t, ns, isvcName)
 	s = waitServiceStatus(t, ns, "chat", "Running", "Ready", "AllComponentsReady", 30*time.Second)
+	if c := cond(s.Status.Conditions, "InferenceServicePodsReady"); c == nil || c.Status != "True" || c.Reason != "PodsReady" {
+		t.Fatalf("InferenceServicePodsReady %+v", c)
+	}
 	if s.Status.Cache == nil || s.Status.Cache.TemplateCacheRef == nil || s.Status.Cache.TemplateCacheRef.Name != cacheName {
 		t.Fatalf("cache ref %+v", s.Status.Cache)
 	}
@@ -106,7 +109,8 @@ func TestServiceByImageCreatesModel(t *testing.T) {
 	}
 }
 
-// Missing references fail with ConfigValid=False and the reference's reasons.
+// Missing references fail with ConfigValid=False and the reference's reasons; a template that
+// does not exist yet for auto-selection only waits.
 func TestMissingModelAndTemplateFail(t *testing.T) {
 	startOperator(t)
 	ns := env.Namespace(t)
@@ -124,10 +128,14 @@ func TestMissingModelAndTemplateFail(t *testing.T) {
 	if c := cond(s.Status.Conditions, "TemplateReady"); c.Message != `template "absent-tpl" not found` {
 		t.Fatalf("TemplateReady message %q", c.Message)
 	}
-	// Auto-selection with a Ready model and no template at all is a missing reference too.
+	// Auto-selection with no template (yet) is the contract's Pending fallback: templates may
+	// still appear, so it is not a missing reference.
 	createService(t, ns, &aimv1.AIMService{ObjectMeta: metav1.ObjectMeta{Name: "auto-none"},
 		Spec: aimv1.AIMServiceSpec{Model: aimv1.AIMServiceModel{Name: "llama"}}})
-	waitServiceStatus(t, ns, "auto-none", "Failed", "TemplateReady", "TemplateNotFound", 30*time.Second)
+	s = waitServiceStatus(t, ns, "auto-none", "Pending", "TemplateReady", "TemplateNotFound", 30*time.Second)
+	if c := cond(s.Status.Conditions, "ConfigValid"); c != nil && c.Status == "False" {
+		t.Fatalf("ConfigValid %+v", c)
+	}
 }
 
 // Two equally ranked templates are reported as an ambiguous selection naming both.

@@ -50,9 +50,7 @@ func (o obs) GetComponentHealth(ctx context.Context, cs kubernetes.Interface) []
 	if h, ok := o.isvcHealth(); ok {
 		hs = append(hs, h)
 	}
-	// Pod diagnostics matter while the runtime starts; once KServe reports the
-	// InferenceService Ready, that is authoritative.
-	if o.isvcExists() && !o.isvcReady() {
+	if o.isvcExists() {
 		hs = append(hs, o.pods.ToComponentHealthWithContext(ctx, cs, constants.ComponentInferenceServicePods, inspect.PodSlice))
 	}
 	if o.route.enabled {
@@ -167,7 +165,8 @@ func (o obs) isvcHealth() (sm.ComponentHealth, bool) {
 	h := sm.ComponentHealth{DependencyType: sm.DependencyDownstream}
 	switch {
 	case o.isvcNameErr != nil:
-		h.Reason, h.Errors = ReasonFetchError, []error{sm.NewInvalidSpecError(ReasonFetchError, o.isvcNameErr.Error(), o.isvcNameErr)}
+		// Uncategorized, as in the contract: Unknown counts as infrastructure (Degraded, retried).
+		h.State, h.Reason, h.Message, h.Errors = sm.StateFailed, ReasonFetchError, o.isvcNameErr.Error(), []error{o.isvcNameErr}
 	case !o.kserve:
 		if o.tpl.template == nil {
 			return h, false

@@ -245,8 +245,7 @@ func (r *Reconciler) resolveTemplate(svc *aimv1.AIMService, model *modelRef) tem
 		return templateResolution{health: templateNotFound(fmt.Sprintf("template %q not found", base))}
 	}
 	if model == nil {
-		return templateResolution{health: sm.ComponentHealth{State: sm.StatePending, Reason: constants.ReasonTemplateNotFound,
-			Message: "No template found for service", DependencyType: sm.DependencyUpstream}}
+		return templateResolution{health: noTemplateYet()}
 	}
 	return r.autoSelect(svc, model)
 }
@@ -296,15 +295,15 @@ func (r *Reconciler) autoSelect(svc *aimv1.AIMService, model *modelRef) template
 	case selection.Ambiguous:
 		return templateResolution{health: sm.ComponentHealth{State: sm.StateFailed,
 			Errors: []error{sm.NewInvalidSpecError(ReasonTemplateSelectionAmbiguous, res.Message(), nil)}, DependencyType: sm.DependencyUpstream}}
-	case selection.NoneMatch:
-		return templateResolution{health: templateNotFound(res.Message())}
 	}
-	if model.ready() {
-		// A Ready model with no template at all: nothing will appear by waiting.
-		return templateResolution{health: templateNotFound(fmt.Sprintf("no template found for model %s", model.Name))}
-	}
-	return templateResolution{health: sm.ComponentHealth{State: sm.StatePending, Reason: constants.ReasonTemplateNotFound,
-		Message: "No template found for service", DependencyType: sm.DependencyUpstream}}
+	// No candidate, or every candidate filtered out: the contract's Pending fallback (templates
+	// may still appear, e.g. while the model's discovery runs), not a missing reference.
+	return templateResolution{health: noTemplateYet()}
+}
+
+func noTemplateYet() sm.ComponentHealth {
+	return sm.ComponentHealth{State: sm.StatePending, Reason: constants.ReasonTemplateNotFound,
+		Message: "No template found for service", DependencyType: sm.DependencyUpstream}
 }
 
 // maybeDerive plans a derived template when the service has overrides and the chosen

@@ -165,6 +165,15 @@ func TestHealthTable(t *testing.T) {
 			component: "Template", state: sm.StateNotAvailable, reason: "TemplateNotReady", msgHas: "no matching GPUs"},
 		{name: "auto-select none ready", w: world{models: []any{model("llama", "img", "Ready")}, templates: []any{template("tpl", "llama", "Progressing")}},
 			svc: svc(), component: "Template", state: sm.StateProgressing, reason: "TemplateNotReady", msgHas: "not ready yet"},
+		{name: "auto-select: no template yet is Pending, not a missing reference", w: world{models: []any{model("llama", "img", "Ready")}},
+			svc: svc(), component: "Template", state: sm.StatePending, reason: "TemplateNotFound", msgHas: "No template found for service"},
+		{name: "auto-select: all filtered out is Pending", w: world{models: []any{model("llama", "img", "Ready")},
+			templates: []any{func() *aimv1.AIMServiceTemplate {
+				t := template("tpl", "llama", "Ready")
+				t.Status.Profile.Metadata.Type = "unoptimized"
+				return t
+			}()}},
+			svc: svc(), component: "Template", state: sm.StatePending, reason: "TemplateNotFound"},
 		{name: "auto-select picks", w: world{models: []any{model("llama", "img", "Ready")}, templates: []any{template("tpl", "llama", "Ready")}},
 			svc: svc(), component: "Template", state: sm.StateReady, reason: "Resolved"},
 		{name: "cache not needed", w: world{models: []any{model("llama", "img", "Ready")}, templates: []any{template("tpl", "llama", "Ready")}},
@@ -190,7 +199,7 @@ func TestHealthTable(t *testing.T) {
 		{name: "kserve not installed", w: world{noKServe: true, models: []any{model("llama", "img", "Ready")}, templates: []any{template("tpl", "llama", "Ready")}},
 			svc: svc(), component: "InferenceService", state: sm.StatePending, reason: ReasonKServeNotInstalled},
 		{name: "namespace too long", svc: &aimv1.AIMService{ObjectMeta: metav1.ObjectMeta{Name: "x", Namespace: strings.Repeat("n", 43)}, Spec: aimv1.AIMServiceSpec{Model: aimv1.AIMServiceModel{Name: "m"}}},
-			component: "InferenceService", reason: "FetchError", msgHas: "too long", category: cat(sm.CategoryInvalidSpec)},
+			component: "InferenceService", state: sm.StateFailed, reason: "FetchError", msgHas: "too long", category: cat(sm.CategoryUnknown)},
 		{name: "routing off: no component", svc: svc(), component: "HTTPRoute", absent: true},
 		{name: "default runtime config absent: no component", svc: svc(), component: "RuntimeConfig", absent: true},
 		{name: "named runtime config missing", svc: svc(func(s *aimv1.AIMService) { s.Spec.RuntimeConfigName = "gold" }),
@@ -230,6 +239,9 @@ func TestHealthTable(t *testing.T) {
 			}
 			if !strings.Contains(h.GetMessage(), tt.msgHas) {
 				t.Errorf("message %q lacks %q", h.GetMessage(), tt.msgHas)
+			}
+			if tt.category == nil && len(h.Errors) > 0 && tt.reason == "TemplateNotFound" {
+				t.Errorf("unexpected errors %v", h.Errors)
 			}
 			if tt.category != nil {
 				if len(h.Errors) == 0 || sm.CategorizeError(h.Errors[0]).Category() != *tt.category {
