@@ -14,6 +14,7 @@ func init() {
 	register("ClusterModelImageMetadataTemplates", clusterModelImageMetadataTemplates)
 	register("ModelCustomTemplates", modelCustomTemplates)
 	register("ModelTemplateCreationDisabled", modelTemplateCreationDisabled)
+	register("ModelLabelPropagation", modelLabelPropagation)
 }
 
 // AIMModel with spec.imageMetadata (the air-gapped path, no registry access): one template per recommended
@@ -298,4 +299,45 @@ spec:
 	if tpls := list(t, "AIMServiceTemplate", ns, ""); len(tpls) > 0 {
 		t.Errorf("templates created with createServiceTemplates=false: %v", names(tpls))
 	}
+}
+
+// With the namespace's default runtime config enabling labelPropagation, model labels matching its globs
+// reach the generated templates; others do not (§3.2 step 1).
+func modelLabelPropagation(t *testing.T, ns string) {
+	create(t, ns, `
+apiVersion: aim.eai.amd.com/v1alpha1
+kind: AIMRuntimeConfig
+metadata:
+  name: default
+spec:
+  labelPropagation:
+    enabled: true
+    match: ["team", "cost-*"]
+`)
+	const image = "ghcr.io/silogen/aim-lp:0.1.0"
+	create(t, ns, `
+apiVersion: aim.eai.amd.com/v1alpha1
+kind: AIMModel
+metadata:
+  name: lp-model
+  labels:
+    team: blue
+    cost-center: "42"
+    other: x
+spec:
+  image: %s
+  imageMetadata:
+    model:
+      canonicalName: org/lp
+      recommendedDeployments:
+      - {gpuModel: MI300X, gpuCount: 1, metric: latency, precision: fp8}
+`, image)
+	tpl := waitFor(t, "AIMServiceTemplate", ns, generatedTemplateName("lp-model", image, deployment{"MI300X", 1, "latency", "fp8"}), 30*time.Second)
+	expect(t, tpl, labelIs("team", "blue"), labelIs("cost-center", "42"), func(u *U) error {
+		if _, ok := u.GetLabels()["other"]; ok {
+			return fmt.Errorf("label %q propagated although no glob matches it", "other")
+		}
+		return nil
+	})
+	waitFor(t, "AIMModel", ns, "lp-model", 30*time.Second, hasCond("RuntimeConfigReady", "True", "ConfigFound", ""))
 }

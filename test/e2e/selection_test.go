@@ -63,6 +63,30 @@ spec:
 	waitFor(t, "AIMService", ns, "ranked", 30*time.Second,
 		hasCond("TemplateReady", "True", "Resolved", "AIMServiceTemplate c-mi325x-lat-fp16 is ready"),
 		fieldIs("c-mi325x-lat-fp16", "status", "resolvedTemplate", "name"))
+
+	// A GPU override filters the candidates (only the MI300X template is left) and, the base being a Ready
+	// namespaced template, yields the derived template <base>-ovr-mi300x-<hash4> (C13).
+	svc := create(t, ns, `
+apiVersion: aim.eai.amd.com/v1alpha1
+kind: AIMService
+metadata:
+  name: pinned
+spec:
+  model:
+    name: rank-model
+  overrides:
+    hardware:
+      gpu:
+        model: MI300X
+`)
+	// The service may keep the base (the reference reuses a still-Ready status.resolvedTemplate) or move to
+	// the derived template; either way it resolves from the MI300X candidate.
+	waitFor(t, "AIMService", ns, "pinned", 30*time.Second,
+		hasCond("TemplateReady", "True", "Resolved", "AIMServiceTemplate a-mi300x-lat-fp8*"))
+	derived := derivedName([]string{"a-mi300x-lat-fp8", "ovr", "mi300x"}, hashOf(4, "gpu", "MI300X"), 63)
+	d := waitFor(t, "AIMServiceTemplate", ns, derived, 30*time.Second)
+	expect(t, d, controlledBy(svc), labelIs("aim.eai.amd.com/origin", "derived"),
+		fieldIs("MI300X", "spec", "hardware", "gpu", "model"))
 }
 
 // An unoptimized template is not auto-selected unless template.allowUnoptimized is set (§7).

@@ -413,3 +413,42 @@ spec:
 		hasCond("HTTPRouteReady", "False", "HTTPRoutePending", "HTTPRoute is waiting for gateway acceptance"),
 		hasCond("RuntimeConfigReady", "True", "RuntimeConfigResolved", ""))
 }
+
+func init() { register("ServiceDeletionCleansFailedCache", serviceDeletionCleansFailedCache) }
+
+// Deleting a service whose shared cache failed: the service finalizer deletes its caches that are not
+// Ready, and the cache finalizer its artifacts that are not Ready (§4.1); then both step aside.
+func serviceDeletionCleansFailedCache(t *testing.T, ns string) {
+	requireLocal(t, "the download pod is made to fail through kwok's failure annotations")
+	if !failingDiscovery {
+		t.Skip("no MutatingAdmissionPolicy to make the download pod fail")
+	}
+	// The artifact's name starts with the source URI, so its pods carry cache.name=s3---fail-bucket-…
+	paintModel(t, ns, "fc-model", "ghcr.io/silogen/aim-fc:0.1.0", "Ready")
+	paintTemplate(t, ns, "fc-tpl", "fc-model", "Ready", "s3://"+failPrefix+"bucket/fc", "org/fc")
+	create(t, ns, `
+apiVersion: aim.eai.amd.com/v1alpha1
+kind: AIMService
+metadata:
+  name: fc
+spec:
+  model:
+    name: fc-model
+  template:
+    name: fc-tpl
+`)
+	cacheName := sharedCacheName("fc-tpl", ns)
+	waitFor(t, "AIMTemplateCache", ns, cacheName, 60*time.Second, statusIs("Failed"))
+	arts := list(t, "AIMArtifact", ns, "aim.eai.amd.com/template-cache.name="+cacheName)
+	if len(arts) != 1 {
+		t.Fatalf("artifacts of the cache: %v", names(arts))
+	}
+	waitFor(t, "AIMService", ns, "fc", 30*time.Second, statusIs("Failed"),
+		hasCond("CacheReady", "False", "CacheFailed", "Template cache failed"))
+	if err := res("AIMService", ns).Delete(bg, "fc", metav1.DeleteOptions{}); err != nil {
+		t.Fatalf("delete service: %v", err)
+	}
+	waitGone(t, "AIMService", ns, "fc", 30*time.Second)
+	waitGone(t, "AIMTemplateCache", ns, cacheName, 30*time.Second)
+	waitGone(t, "AIMArtifact", ns, arts[0].GetName(), 30*time.Second)
+}

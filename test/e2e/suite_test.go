@@ -129,8 +129,8 @@ func checkSizeOutput(p *corev1.Pod) string {
 	return fmt.Sprintf("checking %s\n{\"url\":%q,\"sizeBytes\":5368709120}", url, url)
 }
 
-// failPrefix: discovery pods of templates, and check-size/download pods of artifacts, whose name starts
-// with it fail (exit code 3) instead of succeeding: a MutatingAdmissionPolicy gives them kwok's failure annotations at creation, so kwok never
+// failPrefix: discovery pods of templates whose name starts with it, and check-size/download pods of
+// artifacts whose name contains it (artifact names start with the source URI), fail (exit code 3) instead of succeeding: a MutatingAdmissionPolicy gives them kwok's failure annotations at creation, so kwok never
 // completes them (an after-the-fact patch would race with kwok).
 const failPrefix = "fail-"
 
@@ -159,7 +159,7 @@ spec:
       ('aim.eai.amd.com/template' in object.metadata.labels &&
        object.metadata.labels['aim.eai.amd.com/template'].startsWith('%[2]s') ||
        'aim.eai.amd.com/cache.name' in object.metadata.labels &&
-       object.metadata.labels['aim.eai.amd.com/cache.name'].startsWith('%[2]s'))
+       object.metadata.labels['aim.eai.amd.com/cache.name'].contains('%[2]s'))
   failurePolicy: Fail
   reinvocationPolicy: Never
   mutations:
@@ -213,7 +213,7 @@ func serveDiscoveryLogs(t *testing.T, stop chan struct{}) {
 	})
 	serveLogs(t, stop, "aim.eai.amd.com/component=download", func(p *corev1.Pod) error {
 		out := "Downloading with XET\nDownload complete"
-		if strings.HasPrefix(p.Labels["aim.eai.amd.com/cache.name"], failPrefix) {
+		if strings.Contains(p.Labels["aim.eai.amd.com/cache.name"], failPrefix) {
 			out = "Downloading with XET\nOSError: [Errno 28] No space left on device\nAborting"
 		}
 		return env.SetPodLogs(bg, p.Namespace, p.Name, "model-download", out)
