@@ -17,6 +17,7 @@ func registerServiceControllers(e *env, recorder ...func(string) statemachine.Re
 	if _, err := service.Register(service.Deps{
 		Manager: e.Manager, Informers: e.AIMInformers, Client: e.Client, Kube: e.Kube, Dynamic: e.Dynamic,
 		KubeInformers: e.KubeInformers, Recorder: rec, Queue: e.Queue, ISVCKind: e.ISVCKind, RouteKind: e.RouteKind,
+		Namespace: e.WatchNamespace,
 	}); err != nil {
 		return err
 	}

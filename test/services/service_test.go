@@ -5,7 +5,9 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/aimlite/aimlite/pkg/aim/kserve"
 	"github.com/aimlite/aimlite/pkg/aim/naming"
@@ -351,5 +353,37 @@ func TestLostCacheKeepsVolumes(t *testing.T) {
 	volsAfter, _, _ := kserve.ExtraVolumes(after)
 	if fmt.Sprint(volsBefore) != fmt.Sprint(volsAfter) || len(volsAfter) != 1 {
 		t.Fatalf("volumes changed across the lost cache:\nbefore %v\nafter  %v", volsBefore, volsAfter)
+	}
+}
+
+// KServe's Warning event about the InferenceService is watched: the service fails at once.
+func TestServerlessRejectedEvent(t *testing.T) {
+	startOperator(t)
+	ns := env.Namespace(t)
+	paintModel(t, ns, "llama", "ghcr.io/example/llama:1.0", "Ready")
+	paintTemplate(t, ns, "tpl", "llama", "Ready", "fp8")
+	createService(t, ns, &aimv1.AIMService{ObjectMeta: metav1.ObjectMeta{Name: "ksvc"},
+		Spec: aimv1.AIMServiceSpec{Model: aimv1.AIMServiceModel{Name: "llama"}}})
+	isvcName, _ := naming.InferenceServiceName("ksvc", ns)
+	var isvc *unstructured.Unstructured
+	eventually(t, 30*time.Second, "inference service", func() error {
+		var err error
+		isvc, err = env.Dynamic.Resource(kserve.GVR).Namespace(ns).Get(bg, isvcName, metav1.GetOptions{})
+		return err
+	})
+	waitServiceStatus(t, ns, "ksvc", "Starting", "InferenceServiceReady", "CreatingRuntime", 30*time.Second)
+	_, err := env.Client.CoreV1().Events(ns).Create(bg, &corev1.Event{
+		ObjectMeta: metav1.ObjectMeta{GenerateName: "kserve-", Namespace: ns},
+		InvolvedObject: corev1.ObjectReference{Kind: "InferenceService", APIVersion: "serving.kserve.io/v1beta1",
+			Name: isvcName, Namespace: ns, UID: isvc.GetUID()},
+		Type: corev1.EventTypeWarning, Reason: "ServerlessModeRejected", Message: "Knative not found",
+		Source: corev1.EventSource{Component: "kserve"}, FirstTimestamp: metav1.Now(), LastTimestamp: metav1.Now(), Count: 1,
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := waitServiceStatus(t, ns, "ksvc", "Failed", "InferenceServiceReady", "ServerlessModeRejected", 15*time.Second)
+	if c := cond(s.Status.Conditions, "InferenceServiceReady"); c.Message != "Knative is not available. Configure KServe to use RawDeployment mode." {
+		t.Fatalf("message %q", c.Message)
 	}
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/aimlite/aimlite/pkg/aim/childwiring"
 	"github.com/aimlite/aimlite/pkg/aim/constants"
+	"github.com/aimlite/aimlite/pkg/aim/kserve"
 	"github.com/aimlite/aimlite/pkg/aim/naming"
 	"github.com/aimlite/aimlite/pkg/aim/runtimeconfig"
 	"github.com/aimlite/aimlite/pkg/aim/store"
@@ -54,6 +55,8 @@ type Deps struct {
 	Queue     controller.QueueOptions
 	ISVCKind  *controller.OptionalKind
 	RouteKind *controller.OptionalKind
+	// Namespace limits the Event watch to the watched namespace ("" = all).
+	Namespace string
 }
 
 func gr(resource string) schema.GroupResource { return aimv1.Resource(resource) }
@@ -115,12 +118,21 @@ func Register(d Deps) (*controller.Controller, error) {
 	// KEDA's HPAs inherit the InferenceService's labels (as the reference relies on); they are
 	// matched to a service by name, keda-hpa-<isvc>-predictor.
 	hpaInf := kubeInformers(constants.LabelService).Autoscaling().V2().HorizontalPodAutoscalers().Informer()
+	// KServe reports rejections (ServerlessModeRejected, InternalError) only as Warning events on
+	// the InferenceService: watch exactly those.
+	evF := informers.NewSharedInformerFactoryWithOptions(d.Kube, 0, informers.WithNamespace(d.Namespace),
+		informers.WithTweakListOptions(func(o *metav1.ListOptions) {
+			o.FieldSelector = "type=" + corev1.EventTypeWarning + ",involvedObject.kind=" + kserve.GVK.Kind
+		}))
+	evInf := evF.Core().V1().Events().Informer()
+	d.Manager.AddInformerFactory(evF)
 	applier := d.Applier
 	if applier == nil {
 		applier = sm.NewApplier(d.Dynamic, childwiring.Resolver(d.Resolver), constants.FieldManager(Name))
 	}
 
-	r := &Reconciler{Events: d.Kube, Stores: Stores{
+	r := &Reconciler{Stores: Stores{
+		Events:           store.FromIndexer[*corev1.Event](evInf.GetIndexer(), corev1.Resource("events")),
 		Models:           store.FromIndexer[*aimv1.AIMModel](aim.AIMModels().Informer().GetIndexer(), gr("aimmodels")),
 		ClusterModels:    store.FromIndexer[*aimv1.AIMClusterModel](aim.AIMClusterModels().Informer().GetIndexer(), gr("aimclustermodels")),
 		Templates:        store.FromIndexer[*aimv1.AIMServiceTemplate](aim.AIMServiceTemplates().Informer().GetIndexer(), gr("aimservicetemplates")),
@@ -197,6 +209,15 @@ func Register(d Deps) (*controller.Controller, error) {
 	// Pods and HPAs map to their service through the InferenceService's owner / name.
 	podMap := func(o metav1.Object) []controller.Key {
 		return servicesForISVC(d.ISVCKind, o.GetNamespace(), o.GetLabels()[constants.LabelISVC])
+	}
+	if err := ctl.Watches(evInf, func(o metav1.Object) []controller.Key {
+		e, ok := o.(*corev1.Event)
+		if !ok {
+			return nil
+		}
+		return servicesForISVC(d.ISVCKind, e.InvolvedObject.Namespace, e.InvolvedObject.Name)
+	}); err != nil {
+		return nil, err
 	}
 	if err := ctl.Watches(podInf, podMap); err != nil {
 		return nil, err

@@ -11,11 +11,9 @@ import (
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/aimlite/aimlite/pkg/aim/constants"
 	"github.com/aimlite/aimlite/pkg/aim/envmerge"
@@ -39,15 +37,15 @@ type Stores struct {
 	RuntimeConfig    runtimeconfig.Lookup
 	Pods             store.Store[*corev1.Pod]
 	HPAs             store.Store[*autoscalingv2.HorizontalPodAutoscaler]
-	ISVCs            func() store.Store[*unstructured.Unstructured]
-	Routes           func() store.Store[*unstructured.Unstructured]
+	// Events holds the Warning events about InferenceServices (nil: not inspected).
+	Events store.Store[*corev1.Event]
+	ISVCs  func() store.Store[*unstructured.Unstructured]
+	Routes func() store.Store[*unstructured.Unstructured]
 }
 
 // Reconciler is the AIMService domain reconciler for the statemachine pipeline.
 type Reconciler struct {
 	Stores Stores
-	// Events lists an InferenceService's events while it is not Ready (nil: skipped).
-	Events kubernetes.Interface
 }
 
 // fetched is everything read for one service.
@@ -60,7 +58,7 @@ type fetched struct {
 	isvcNameErr error
 	kserve      bool
 	isvc        sm.FetchResult[*unstructured.Unstructured]
-	isvcEvents  []corev1.Event
+	isvcEvents  []*corev1.Event
 	pods        sm.FetchResult[[]*corev1.Pod]
 
 	autoscaling bool
@@ -95,8 +93,8 @@ func (f *fetched) isvcReady() bool {
 	return f.isvcExists() && kserve.ReadyCondition(f.isvc.Value) == "True"
 }
 
-// FetchRemoteState reads the service's world from the caches (and ISVC events live).
-func (r *Reconciler) FetchRemoteState(ctx context.Context, rc sm.ReconcileContext[*aimv1.AIMService]) *fetched {
+// FetchRemoteState reads the service's world from the caches.
+func (r *Reconciler) FetchRemoteState(_ context.Context, rc sm.ReconcileContext[*aimv1.AIMService]) *fetched {
 	svc := rc.Object
 	f := &fetched{svc: svc}
 	f.rc.Resolved, f.rc.Err = r.Stores.RuntimeConfig.Resolve(svc.Spec.RuntimeConfigName, svc.Namespace)
@@ -110,11 +108,12 @@ func (r *Reconciler) FetchRemoteState(ctx context.Context, rc sm.ReconcileContex
 			sel := labels.SelectorFromSet(labels.Set{constants.LabelISVC: f.isvcName})
 			pods, err := r.Stores.Pods.List(svc.Namespace, sel)
 			f.pods = sm.FetchResult[[]*corev1.Pod]{Value: pods, Error: err}
-			if !f.isvcReady() && r.Events != nil {
-				ev, err := r.Events.CoreV1().Events(svc.Namespace).List(ctx, metav1.ListOptions{
-					FieldSelector: "involvedObject.uid=" + string(f.isvc.Value.GetUID())})
-				if err == nil {
-					f.isvcEvents = ev.Items
+			if !f.isvcReady() && r.Stores.Events != nil {
+				evs, _ := r.Stores.Events.List(svc.Namespace, nil)
+				for _, e := range evs {
+					if e.InvolvedObject.UID == f.isvc.Value.GetUID() {
+						f.isvcEvents = append(f.isvcEvents, e)
+					}
 				}
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/aimlite/aimlite/pkg/aim/kserve"
@@ -41,6 +42,7 @@ type world struct {
 	routes    []any
 	hpas      []any
 	crcs      []any
+	events    []any
 	noKServe  bool
 }
 
@@ -64,6 +66,7 @@ func (w world) reconciler() *Reconciler {
 			Cluster: aimlisters.NewAIMClusterRuntimeConfigLister(idx(w.crcs...))},
 		Pods:   store.FromIndexer[*corev1.Pod](idx(), gr),
 		HPAs:   store.FromIndexer[*autoscalingv2.HorizontalPodAutoscaler](idx(w.hpas...), gr),
+		Events: store.FromIndexer[*corev1.Event](idx(w.events...), gr),
 		ISVCs:  opt(w.isvcs, w.noKServe),
 		Routes: opt(w.routes, false),
 	}}
@@ -194,6 +197,15 @@ func TestHealthTable(t *testing.T) {
 			svc: svc(), component: "InferenceService", state: sm.StateProgressing, reason: "CreatingRuntime", msgHas: "not found"},
 		{name: "isvc not ready", w: world{models: []any{model("llama", "img", "Ready")}, templates: []any{template("tpl", "llama", "Ready")}, isvcs: []any{isvc(t, false, false)}},
 			svc: svc(), component: "InferenceService", state: sm.StateProgressing, reason: "CreatingRuntime", msgHas: "is not ready"},
+		{name: "serverless rejected", w: world{models: []any{model("llama", "img", "Ready")}, templates: []any{template("tpl", "llama", "Ready")},
+			isvcs: []any{withUID(isvc(t, false, false), "isvc-uid")}, events: []any{warning("e1", "isvc-uid", "ServerlessModeRejected", "no knative")}},
+			svc: svc(), component: "InferenceService", state: sm.StateFailed, reason: "ServerlessModeRejected", msgHas: "RawDeployment"},
+		{name: "internal error event", w: world{models: []any{model("llama", "img", "Ready")}, templates: []any{template("tpl", "llama", "Ready")},
+			isvcs: []any{withUID(isvc(t, false, false), "isvc-uid")}, events: []any{warning("e1", "isvc-uid", "InternalError", "webhook down")}},
+			svc: svc(), component: "InferenceService", state: sm.StateFailed, reason: "InternalError", msgHas: "webhook down"},
+		{name: "conflict internal error ignored", w: world{models: []any{model("llama", "img", "Ready")}, templates: []any{template("tpl", "llama", "Ready")},
+			isvcs: []any{withUID(isvc(t, false, false), "isvc-uid")}, events: []any{warning("e1", "isvc-uid", "InternalError", "Operation cannot be fulfilled on x")}},
+			svc: svc(), component: "InferenceService", state: sm.StateProgressing, reason: "CreatingRuntime"},
 		{name: "isvc ready", w: world{models: []any{model("llama", "img", "Ready")}, templates: []any{template("tpl", "llama", "Ready")}, isvcs: []any{isvc(t, true, false)}},
 			svc: svc(), component: "InferenceService", state: sm.StateReady, reason: "RuntimeReady"},
 		{name: "kserve not installed", w: world{noKServe: true, models: []any{model("llama", "img", "Ready")}, templates: []any{template("tpl", "llama", "Ready")}},
@@ -442,4 +454,14 @@ func TestLabelPropagation(t *testing.T) {
 	if l["team"] != "a" || l["other"] != "" {
 		t.Fatalf("with team* propagation: %v", l)
 	}
+}
+
+func withUID(u *unstructured.Unstructured, uid string) *unstructured.Unstructured {
+	u.SetUID(types.UID(uid))
+	return u
+}
+
+func warning(name, uid, reason, msg string) *corev1.Event {
+	return &corev1.Event{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}, Type: corev1.EventTypeWarning, Reason: reason, Message: msg,
+		InvolvedObject: corev1.ObjectReference{Kind: "InferenceService", UID: types.UID(uid)}}
 }
