@@ -350,11 +350,15 @@ func (r *Reconciler) maybeDerive(svc *aimv1.AIMService, t *templateRef) template
 	if svc.Spec.Resources != nil {
 		spec.Resources = svc.Spec.Resources.DeepCopy()
 	}
+	var cachingCfg *aimv1.AIMTemplateCachingConfig
+	if cachingMode(svc) == caching.Shared {
+		cachingCfg = &aimv1.AIMTemplateCachingConfig{Enabled: true}
+	}
 	derived := &aimv1.AIMServiceTemplate{
 		TypeMeta: metav1.TypeMeta{APIVersion: aimv1.SchemeGroupVersion.String(), Kind: "AIMServiceTemplate"},
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: svc.Namespace, Labels: map[string]string{
 			constants.LabelK8sManagedBy: constants.ManagedByEngine, constants.LabelOrigin: constants.OriginDerived}},
-		Spec: aimv1.AIMServiceTemplateSpec{AIMServiceTemplateSpecCommon: *spec},
+		Spec: aimv1.AIMServiceTemplateSpec{AIMServiceTemplateSpecCommon: *spec, Caching: cachingCfg},
 	}
 	return templateResolution{derive: derived, health: sm.ComponentHealth{State: sm.StateProgressing, Reason: ReasonCreatingDerivedTemplate,
 		Message: fmt.Sprintf("Creating template %s from %s with the service overrides", name, t.Name), DependencyType: sm.DependencyUpstream}}

@@ -465,3 +465,25 @@ func warning(name, uid, reason, msg string) *corev1.Event {
 	return &corev1.Event{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}, Type: corev1.EventTypeWarning, Reason: reason, Message: msg,
 		InvolvedObject: corev1.ObjectReference{Kind: "InferenceService", UID: types.UID(uid)}}
 }
+
+func TestDerivedTemplateSpec(t *testing.T) {
+	w := world{models: []any{model("llama", "img", "Ready")}, templates: []any{template("tpl", "llama", "Ready")}}
+	for _, mode := range []string{"Shared", "Dedicated"} {
+		s := svc(func(s *aimv1.AIMService) {
+			s.Spec.Caching = &aimv1.AIMServiceCachingConfig{Mode: aimv1.AIMCachingMode(mode)}
+			s.Spec.Overrides = &aimv1.AIMServiceOverrides{AIMRuntimeParameters: aimv1.AIMRuntimeParameters{Precision: "fp8", Metric: "throughput"}}
+		})
+		_, p, _ := run(t, w, s)
+		d, ok := p.ToApply()[0].(*aimv1.AIMServiceTemplate)
+		if !ok {
+			t.Fatalf("%s: planned %v", mode, kinds(p.ToApply()))
+		}
+		if d.Spec.Precision != "fp8" || d.Spec.Metric != "throughput" || d.Spec.ModelName != "llama" || d.Spec.RuntimeConfigName != "default" ||
+			d.Labels["aim.eai.amd.com/origin"] != "derived" || d.Labels["app.kubernetes.io/managed-by"] != "aim-engine" {
+			t.Fatalf("%s: derived %+v %v", mode, d.Spec, d.Labels)
+		}
+		if got := d.Spec.Caching != nil && d.Spec.Caching.Enabled; got != (mode == "Shared") {
+			t.Fatalf("%s: caching %+v", mode, d.Spec.Caching)
+		}
+	}
+}
