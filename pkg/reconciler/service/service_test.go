@@ -471,14 +471,14 @@ func TestDerivedTemplateSpec(t *testing.T) {
 	for _, mode := range []string{"Shared", "Dedicated"} {
 		s := svc(func(s *aimv1.AIMService) {
 			s.Spec.Caching = &aimv1.AIMServiceCachingConfig{Mode: aimv1.AIMCachingMode(mode)}
-			s.Spec.Overrides = &aimv1.AIMServiceOverrides{AIMRuntimeParameters: aimv1.AIMRuntimeParameters{Precision: "fp8", Metric: "throughput"}}
+			s.Spec.Overrides = &aimv1.AIMServiceOverrides{AIMRuntimeParameters: aimv1.AIMRuntimeParameters{Precision: "fp8", Metric: "latency"}}
 		})
 		_, p, _ := run(t, w, s)
 		d, ok := p.ToApply()[0].(*aimv1.AIMServiceTemplate)
 		if !ok {
 			t.Fatalf("%s: planned %v", mode, kinds(p.ToApply()))
 		}
-		if d.Spec.Precision != "fp8" || d.Spec.Metric != "throughput" || d.Spec.ModelName != "llama" || d.Spec.RuntimeConfigName != "default" ||
+		if d.Spec.Precision != "fp8" || d.Spec.Metric != "latency" || d.Spec.ModelName != "llama" || d.Spec.RuntimeConfigName != "default" ||
 			d.Labels["aim.eai.amd.com/origin"] != "derived" || d.Labels["app.kubernetes.io/managed-by"] != "aim-engine" {
 			t.Fatalf("%s: derived %+v %v", mode, d.Spec, d.Labels)
 		}
