@@ -241,7 +241,7 @@ spec:
 // the download failed before completion (§1.5).
 func artifactDownloadStorageFull(t *testing.T, ns string) {
 	requireLocal(t, "the download pod is made to fail through kwok's failure annotations")
-	if !failingDiscovery {
+	if !podPolicies {
 		t.Skip("no MutatingAdmissionPolicy to make the download pod fail")
 	}
 	create(t, ns, `

@@ -420,7 +420,7 @@ func init() { register("ServiceDeletionCleansFailedCache", serviceDeletionCleans
 // Ready, and the cache finalizer its artifacts that are not Ready (§4.1); then both step aside.
 func serviceDeletionCleansFailedCache(t *testing.T, ns string) {
 	requireLocal(t, "the download pod is made to fail through kwok's failure annotations")
-	if !failingDiscovery {
+	if !podPolicies {
 		t.Skip("no MutatingAdmissionPolicy to make the download pod fail")
 	}
 	// The artifact's name starts with the source URI, so its pods carry cache.name=s3---fail-bucket-…

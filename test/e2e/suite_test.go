@@ -12,8 +12,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/retry"
 )
 
 // scenario is one independent end-to-end flow; each runs in parallel in its own namespace.
@@ -43,8 +45,8 @@ func TestE2E(t *testing.T) {
 	stop := make(chan struct{})
 	defer close(stop)
 	if env.Local() {
+		installPodPolicies(t)
 		serveDiscoveryLogs(t, stop)
-		installFailingDiscoveryPolicy(t)
 	}
 	t0 := time.Now()
 	t.Run("scenarios", func(t *testing.T) {
@@ -130,17 +132,27 @@ func checkSizeOutput(p *corev1.Pod) string {
 }
 
 // failPrefix: discovery pods of templates whose name starts with it, and check-size/download pods of
-// artifacts whose name contains it (artifact names start with the source URI), fail (exit code 3) instead of succeeding: a MutatingAdmissionPolicy gives them kwok's failure annotations at creation, so kwok never
-// completes them (an after-the-fact patch would race with kwok).
+// artifacts whose name contains it (artifact names start with the source URI), fail with exit code 3.
 const failPrefix = "fail-"
 
-// failingDiscovery is set once the admission policy is in force.
-var failingDiscovery bool
+// outputGate holds the pods whose output the suite plays until their log is set (see installPodPolicies).
+const outputGate = "aimlite.dev/e2e-output"
 
-func installFailingDiscoveryPolicy(t *testing.T) {
+// podPolicies is set once the admission policies below are in force (local control plane only).
+var podPolicies bool
+
+// installPodPolicies makes the kwok pods of the operator's Jobs deterministic with two
+// MutatingAdmissionPolicies, applied at pod creation, before kwok can run anything:
+//   - discovery, check-size and download pods get a scheduling gate; serveLogs sets their log and then
+//     removes the gate, so the operator never reads a log that is not there yet;
+//   - pods of fail-* templates and artifacts get kwok's failure annotations (exit code 3), so kwok fails
+//     them instead of completing them (a patch after creation would race with kwok).
+//
+// Without the policies (an apiserver without the API) the logs are set as fast as the watch allows and the
+// failure scenarios skip.
+func installPodPolicies(t *testing.T) {
 	t.Helper()
-	const name = "aimlite-e2e-failing-discovery"
-	for _, m := range []string{`
+	const policy = `
 apiVersion: admissionregistration.k8s.io/v1
 kind: MutatingAdmissionPolicy
 metadata:
@@ -153,54 +165,76 @@ spec:
       operations: ["CREATE"]
       resources: ["pods"]
   matchConditions:
-  - name: failing-template
+  - name: selected
     expression: >-
-      has(object.metadata.labels) &&
-      ('aim.eai.amd.com/template' in object.metadata.labels &&
-       object.metadata.labels['aim.eai.amd.com/template'].startsWith('%[2]s') ||
-       'aim.eai.amd.com/cache.name' in object.metadata.labels &&
-       object.metadata.labels['aim.eai.amd.com/cache.name'].contains('%[2]s'))
+      %[2]s
   failurePolicy: Fail
   reinvocationPolicy: Never
   mutations:
   - patchType: ApplyConfiguration
     applyConfiguration:
       expression: >-
-        Object{metadata: Object.metadata{annotations: {"localcluster.aimlite.dev/exit-code": "3",
-        "localcluster.aimlite.dev/termination-message": "simulated discovery failure"}}}
-`, `
+        %[3]s
+`
+	const binding = `
 apiVersion: admissionregistration.k8s.io/v1
 kind: MutatingAdmissionPolicyBinding
 metadata:
   name: %[1]s
 spec:
   policyName: %[1]s
-`} {
-		u := decode(t, fmt.Sprintf(m, name, failPrefix))
-		r := res(u.GetKind(), "")
-		if _, err := r.Create(bg, u, metav1.CreateOptions{}); err != nil {
-			t.Logf("MutatingAdmissionPolicy unavailable, failing-discovery scenarios will skip: %v", err)
-			return
-		}
-		t.Cleanup(func() { _ = r.Delete(bg, name, metav1.DeleteOptions{}) })
+`
+	labels := "has(object.metadata.labels) && "
+	policies := [][3]string{
+		{"aimlite-e2e-hold-pods",
+			labels + "('aim.eai.amd.com/template' in object.metadata.labels || 'aim.eai.amd.com/component' in object.metadata.labels &&" +
+				" object.metadata.labels['aim.eai.amd.com/component'] in ['check-size', 'download'])",
+			`Object{spec: Object.spec{schedulingGates: [Object.spec.schedulingGates{name: "` + outputGate + `"}]}}`},
+		{"aimlite-e2e-failing-pods",
+			labels + "('aim.eai.amd.com/template' in object.metadata.labels &&" +
+				" object.metadata.labels['aim.eai.amd.com/template'].startsWith('" + failPrefix + "') ||" +
+				" 'aim.eai.amd.com/cache.name' in object.metadata.labels &&" +
+				" object.metadata.labels['aim.eai.amd.com/cache.name'].contains('" + failPrefix + "'))",
+			`Object{metadata: Object.metadata{annotations: {"localcluster.aimlite.dev/exit-code": "3",` +
+				` "localcluster.aimlite.dev/termination-message": "simulated failure"}}}`},
 	}
-	// The apiserver picks the policy up asynchronously: dry-run a labelled pod until it is mutated.
+	for _, p := range policies {
+		for _, m := range []string{fmt.Sprintf(policy, p[0], p[1], p[2]), fmt.Sprintf(binding, p[0])} {
+			u := decode(t, m)
+			r := res(u.GetKind(), "")
+			if _, err := r.Create(bg, u, metav1.CreateOptions{}); err != nil {
+				t.Logf("MutatingAdmissionPolicy unavailable; pod logs race with kwok and failure scenarios skip: %v", err)
+				return
+			}
+			t.Cleanup(func() { _ = r.Delete(bg, u.GetName(), metav1.DeleteOptions{}) })
+		}
+	}
+	// The apiserver picks policies up asynchronously: dry-run a labelled pod until both mutations show.
 	probe := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "probe", Labels: map[string]string{"aim.eai.amd.com/template": failPrefix + "probe"}},
 		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "registry.k8s.io/pause:3.10"}}}}
-	waitUntil(t, 30*time.Second, "the failing-discovery admission policy", func() (bool, string) {
+	waitUntil(t, 30*time.Second, "the pod admission policies", func() (bool, string) {
 		p, err := env.Client.CoreV1().Pods(systemNamespace()).Create(bg, probe, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
 		if err != nil {
 			return false, err.Error()
 		}
-		return p.Annotations["localcluster.aimlite.dev/exit-code"] == "3", fmt.Sprintf("annotations %v", p.Annotations)
+		return p.Annotations["localcluster.aimlite.dev/exit-code"] == "3" && hasGate(p),
+			fmt.Sprintf("annotations %v, scheduling gates %v", p.Annotations, p.Spec.SchedulingGates)
 	})
-	failingDiscovery = true
+	podPolicies = true
 }
 
-// serveDiscoveryLogs plays the containers whose output the operator reads: kwok completes Job pods at
-// once, so as soon as a discovery or check-size pod appears its log is set through kwok's log endpoint
-// (testenv.SetPodLogs). Discovery pods of fail-* templates get kwok's failure annotations instead, before
-// the scheduler has placed them.
+func hasGate(p *corev1.Pod) bool {
+	for _, g := range p.Spec.SchedulingGates {
+		if g.Name == outputGate {
+			return true
+		}
+	}
+	return false
+}
+
+// serveDiscoveryLogs plays the containers whose output the operator reads: the discovery container of
+// the AIM image (profiles, or an error for fail-* templates), check-size, and the downloader (a
+// "No space left on device" log for failing artifacts), through kwok's log endpoint (testenv.SetPodLogs).
 func serveDiscoveryLogs(t *testing.T, stop chan struct{}) {
 	serveLogs(t, stop, "aim.eai.amd.com/template", func(p *corev1.Pod) error {
 		if strings.HasPrefix(p.Labels["aim.eai.amd.com/template"], failPrefix) {
@@ -220,6 +254,7 @@ func serveDiscoveryLogs(t *testing.T, stop chan struct{}) {
 	})
 }
 
+// serveLogs runs handle once for every pod matching selector, then lifts the pod's output gate.
 func serveLogs(t *testing.T, stop chan struct{}, selector string, handle func(*corev1.Pod) error) {
 	f := informers.NewSharedInformerFactoryWithOptions(env.Client, 0,
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = selector }))
@@ -239,6 +274,21 @@ func serveLogs(t *testing.T, stop chan struct{}, selector string, handle func(*c
 		if err := handle(p); err != nil {
 			t.Logf("playing pod %s: %v", key, err)
 			return
+		}
+		if hasGate(p) {
+			// The gate is the only one (nothing else gates these pods): remove the list.
+			patch := []byte(`[{"op":"remove","path":"/spec/schedulingGates"}]`)
+			err := retry.OnError(retry.DefaultBackoff, func(error) bool { return true }, func() error {
+				_, err := env.Client.CoreV1().Pods(p.Namespace).Patch(bg, p.Name, types.JSONPatchType, patch, metav1.PatchOptions{})
+				if apierrors.IsNotFound(err) {
+					return nil
+				}
+				return err
+			})
+			if err != nil {
+				t.Logf("ungating pod %s: %v", key, err)
+				return
+			}
 		}
 		done[key] = true
 	}

@@ -274,7 +274,7 @@ func envIs(path []string, want ...string) check {
 // the failure is counted in status.discovery and Discovered waits for the backoff (§1.2).
 func templateDiscoveryFails(t *testing.T, ns string) {
 	requireLocal(t, "the discovery pod is made to fail through kwok's failure annotations")
-	if !failingDiscovery {
+	if !podPolicies {
 		t.Skip("no MutatingAdmissionPolicy to make the discovery pod fail")
 	}
 	metadataModel(t, ns, "fail-model", "ghcr.io/silogen/aim-fail:1.0.0")
