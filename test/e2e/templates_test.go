@@ -313,3 +313,55 @@ spec:
 	waitFor(t, "AIMModel", ns, "fail-model", 30*time.Second, statusIs("Failed"),
 		hasCond("ServiceTemplatesReady", "False", "AllTemplatesFailed", "All templates are degraded or failed"))
 }
+
+func init() { register("TemplateGPURequirements", templateGPURequirements) }
+
+// GPU requirements other than a model (§2.9, §7): any GPU accepted; a minimum VRAM no node has
+// (VRAMNotAvailable, naming the largest GPU); a minimum VRAM only MI325X meets (affinity on its IDs only).
+func templateGPURequirements(t *testing.T, ns string) {
+	requireLocal(t, "the expected VRAM figures are those of the local MI300X (192G) and MI325X (256G) nodes")
+	metadataModel(t, ns, "vram-model", "ghcr.io/silogen/aim-vram:0.1.0")
+	tpl := func(name, gpu string) {
+		create(t, ns, `
+apiVersion: aim.eai.amd.com/v1alpha1
+kind: AIMServiceTemplate
+metadata:
+  name: %s
+spec:
+  modelName: vram-model
+  metric: latency
+  precision: fp8
+  hardware:
+    gpu: %s
+  modelSources:
+  - modelId: org/vram
+    sourceUri: hf://org/vram
+    size: 1Gi
+`, name, gpu)
+	}
+	tpl("any-gpu", "{requests: 1}")
+	tpl("too-much-vram", "{requests: 1, minVram: 512Gi}")
+	tpl("big-vram", "{requests: 1, minVram: 200Gi}")
+	waitFor(t, "AIMServiceTemplate", ns, "any-gpu", 30*time.Second, statusIs("Ready"),
+		hasCond("GPUReady", "True", "GPUAvailable", "GPU available (any model accepted): *"))
+	waitFor(t, "AIMServiceTemplate", ns, "too-much-vram", 30*time.Second, statusIs("NotAvailable"),
+		hasCond("GPUReady", "False", "VRAMNotAvailable", ""),
+		func(u *U) error { // TemplateGPUNotAvailable may have added its MI355X (288G) node meanwhile
+			m := findCond(u, "GPUReady").Message
+			const p = "Required minimum VRAM (512Gi) exceeds available GPUs. Highest available: "
+			if m != p+"MI325X (256Gi)" && m != p+"MI355X (288Gi)" {
+				return fmt.Errorf("GPUReady message %q", m)
+			}
+			return nil
+		})
+	big := waitFor(t, "AIMServiceTemplate", ns, "big-vram", 30*time.Second, statusIs("Ready"))
+	expect(t, big, nodeAffinityOn(gpuDeviceIDs["MI325X"]), func(u *U) error {
+		got := field(u, "status", "resolvedNodeAffinity")
+		for _, id := range gpuDeviceIDs["MI300X"] {
+			if strings.Contains(got, `"`+id+`"`) {
+				return fmt.Errorf("affinity %s admits MI300X (%s, 192G) below minVram 200Gi", got, id)
+			}
+		}
+		return nil
+	})
+}
