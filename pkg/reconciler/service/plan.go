@@ -26,7 +26,7 @@ func (r *Reconciler) PlanResources(_ context.Context, rc sm.ReconcileContext[*ai
 		childwiring.PropagateLabels(svc.Labels, m, o.rcSpec())
 		p.ApplyWithoutOwnerRef(m)
 	}
-	if route, ok := o.desiredRoute(); ok && (o.route.obj.IsNotFound() || kserve.NeedsApply(o.route.obj.Value, route)) {
+	if route, ok := o.desiredRoute(); ok && kserve.NeedsApply(o.route.obj.Value, route) {
 		p.Apply(route)
 	}
 	t := o.tpl.template
@@ -46,11 +46,10 @@ func (r *Reconciler) PlanResources(_ context.Context, rc sm.ReconcileContext[*ai
 			p.ApplyWithoutOwnerRef(c)
 		}
 	}
-	if isvc, ok := o.desiredISVC(svc); ok {
-		var existing = o.isvc.Value
-		if !o.isvcExists() || kserve.NeedsApply(existing, isvc) {
-			p.Apply(isvc)
-		}
+	// Unchanged children are not planned at all: one apply per real change (a fetch error
+	// blocks the apply phase anyway).
+	if isvc, ok := o.desiredISVC(svc); ok && kserve.NeedsApply(o.isvc.Value, isvc) {
+		p.Apply(isvc)
 	}
 	return p
 }
@@ -60,9 +59,15 @@ func (o obs) cacheReady() bool {
 	return o.cache.needless || (o.cache.cache != nil && string(o.cache.cache.Status.Status) == constants.StatusReady)
 }
 
+// routable: routing is on and everything the HTTPRoute needs is known.
+func (o obs) routable() bool {
+	rv := o.route
+	return rv.enabled && rv.available && rv.gateway != nil && rv.pathErr == nil && o.isvcNameErr == nil
+}
+
 func (o obs) desiredRoute() (*unstructured.Unstructured, bool) {
 	rv := o.route
-	if !rv.enabled || !rv.available || rv.gateway == nil || rv.pathErr != nil || o.isvcNameErr != nil {
+	if !o.routable() {
 		return nil, false
 	}
 	gw, err := runtime.DefaultUnstructuredConverter.ToUnstructured(rv.gateway)
@@ -160,7 +165,7 @@ func (r *Reconciler) DecorateStatus(st *aimv1.AIMServiceStatus, _ *sm.ConditionM
 			Scope: constants.ScopeNamespace, Kind: "AIMTemplateCache", UID: c.UID}}
 	}
 	st.Routing = nil
-	if _, ok := o.desiredRoute(); ok {
+	if o.routable() {
 		st.Routing = &aimv1.AIMServiceRoutingStatus{Path: o.route.path}
 	}
 	st.Runtime = o.runtimeStatus()
