@@ -16,7 +16,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/aimlite/aimlite/pkg/aim/constants"
-	"github.com/aimlite/aimlite/pkg/aim/envmerge"
 	"github.com/aimlite/aimlite/pkg/aim/kserve"
 	"github.com/aimlite/aimlite/pkg/aim/naming"
 	"github.com/aimlite/aimlite/pkg/aim/routing"
@@ -195,7 +194,5 @@ type obs struct{ *fetched }
 func (r *Reconciler) ComposeState(_ context.Context, _ sm.ReconcileContext[*aimv1.AIMService], f *fetched) obs {
 	return obs{f}
 }
-
-func mergeEnv(layers ...[]corev1.EnvVar) []corev1.EnvVar { return envmerge.Layers(layers...) }
 
 var errKServeMissing = errors.New("the serving.kserve.io/v1beta1 InferenceService kind is not installed")

@@ -13,6 +13,7 @@ import (
 
 	"github.com/aimlite/aimlite/pkg/aim/caching"
 	"github.com/aimlite/aimlite/pkg/aim/constants"
+	"github.com/aimlite/aimlite/pkg/aim/envmerge"
 	"github.com/aimlite/aimlite/pkg/aim/naming"
 	"github.com/aimlite/aimlite/pkg/aim/selection"
 	aimv1 "github.com/aimlite/aimlite/pkg/apis/aim/v1alpha1"
@@ -433,7 +434,7 @@ func (r *Reconciler) resolveCache(svc *aimv1.AIMService, t *templateRef, rcStora
 		Spec: aimv1.AIMTemplateCacheSpec{
 			TemplateName: t.Name, TemplateScope: aimv1.AIMResolutionScope(t.Scope), StorageClassName: sc,
 			RuntimeConfigName: svc.Spec.RuntimeConfigName, Mode: aimv1.AIMCachingMode(res.mode),
-			Env: mergeEnv(t.Spec.Env, cachingEnv, svc.Spec.Env),
+			Env: envmerge.Layers(t.Spec.Env, cachingEnv, svc.Spec.Env),
 		},
 	}
 	return res, nil
