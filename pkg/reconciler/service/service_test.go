@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -485,5 +486,31 @@ func TestDerivedTemplateSpec(t *testing.T) {
 		if got := d.Spec.Caching != nil && d.Spec.Caching.Enabled; got != (mode == "Shared") {
 			t.Fatalf("%s: caching %+v", mode, d.Spec.Caching)
 		}
+	}
+}
+
+// BenchmarkReconcilePhases measures FetchRemoteState+ComposeState+health+PlanResources of one
+// converged service in a namespace with 100 models, templates and caches (all from caches).
+func BenchmarkReconcilePhases(b *testing.B) {
+	var w world
+	for i := 0; i < 100; i++ {
+		m := fmt.Sprintf("m%03d", i)
+		w.models = append(w.models, model(m, "img:"+m, "Ready"))
+		tp := template("t"+m, m, "Ready", "hf://org/"+m)
+		tp.Name = "t" + m
+		w.templates = append(w.templates, tp)
+		c := readyCache("c"+m, "t"+m, "Shared")
+		w.caches = append(w.caches, c)
+	}
+	r := w.reconciler()
+	s := svc(func(s *aimv1.AIMService) { s.Spec.Model.Name = "m042" })
+	rc := sm.ReconcileContext[*aimv1.AIMService]{Object: s}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		f := r.FetchRemoteState(ctx, rc)
+		o := r.ComposeState(ctx, rc, f)
+		_ = o.GetComponentHealth(ctx, nil)
+		_ = r.PlanResources(ctx, rc, o)
 	}
 }
