@@ -232,7 +232,7 @@ spec:
 		fieldIs("latency", "spec", "metric"),
 		fieldIs("default", "spec", "runtimeConfigName"),
 		fieldIs("hf://org/ovr", "spec", "modelSources", "0", "sourceUri"))
-	kd.expect("f7", d, fieldIs(true, "spec", "caching", "enabled"))
+	expect(t, d, fieldIs(true, "spec", "caching", "enabled"))
 	kd.expect("f1", d, noBlockOwnerDeletion())
 }
 

@@ -92,8 +92,6 @@ spec:
 // An unoptimized template is not auto-selected unless template.allowUnoptimized is set (§7).
 func serviceUnoptimizedTemplate(t *testing.T, ns string) {
 	requireGPU(t, "MI300X")
-	kd := knownDivergences(t)
-	defer kd.skipIfAny()
 	metadataModel(t, ns, "unopt-model", "ghcr.io/silogen/aim-unopt:0.1.0")
 	inlineTemplate(t, ns, "unopt-tpl", "unopt-model", "unoptimized", "MI300X", "latency", "fp16")
 	create(t, ns, `
@@ -121,7 +119,7 @@ spec:
 	waitFor(t, "AIMService", ns, "strict", 30*time.Second, hasCond("TemplateReady", "False", "TemplateNotFound", ""),
 		noCond("InferenceServicePodsReady"))
 	// Everything filtered out is the Pending fallback, not a missing reference (see F2).
-	kd.waitFor("f2", "AIMService", ns, "strict", 5*time.Second, statusIs("Pending"),
+	waitFor(t, "AIMService", ns, "strict", 5*time.Second, statusIs("Pending"),
 		hasCond("TemplateReady", "False", "TemplateNotFound", "No template found for service"))
 }
 

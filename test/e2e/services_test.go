@@ -203,19 +203,19 @@ spec:
 		hasCond("TemplateReady", "True", "Resolved", "AIMServiceTemplate svc-tpl is ready"),
 		hasCond("CacheReady", "True", "CacheReady", "Template cache is ready"),
 		hasCond("Ready", "False", "Progressing", "Waiting for components to become ready"))
-	kd.expect("f5", starting, hasCond("InferenceServicePodsReady", "False", "NoPods", "No pods found"))
+	expect(t, starting, hasCond("InferenceServicePodsReady", "False", "NoPods", "No pods found"))
 
 	// KServe's part, in two steps. The ISVC reports Ready before any predictor pod exists: the pods
 	// component still says NoPods, so the service stays Starting (§2.3 row 1, §1.3).
 	setISVCReady(t, ns, isvc.GetName())
 	u := waitFor(t, "AIMService", ns, "chat", 30*time.Second,
 		hasCond("InferenceServiceReady", "True", "RuntimeReady", "InferenceService is ready"))
-	kd.expect("f5", u, statusIs("Starting"), hasCond("InferenceServicePodsReady", "False", "NoPods", "No pods found"))
+	expect(t, u, statusIs("Starting"), hasCond("InferenceServicePodsReady", "False", "NoPods", "No pods found"))
 	createPredictorPod(t, ns, isvc.GetName())
 	s := waitFor(t, "AIMService", ns, "chat", 30*time.Second, statusIs("Running"),
 		hasCond("InferenceServiceReady", "True", "RuntimeReady", "InferenceService is ready"),
 		hasCond("Ready", "True", "AllComponentsReady", "All components are ready"))
-	kd.expect("f5", s, hasCond("InferenceServicePodsReady", "True", "PodsReady", "Pods are ready"))
+	expect(t, s, hasCond("InferenceServicePodsReady", "True", "PodsReady", "Pods are ready"))
 	expect(t, s,
 		fieldIs("svc-model", "status", "resolvedModel", "name"),
 		fieldIs("Namespace", "status", "resolvedModel", "scope"),
@@ -324,7 +324,7 @@ spec:
 	waitFor(t, "AIMService", ns, "lost", 30*time.Second,
 		hasCond("ModelReady", "True", "ModelResolved", "AIMModel does-not-exist is ready"))
 	// The model has no template: that is the Pending fallback (no error category), not a missing reference.
-	kd.waitFor("f2", "AIMService", ns, "lost", 10*time.Second, statusIs("Pending"),
+	waitFor(t, "AIMService", ns, "lost", 10*time.Second, statusIs("Pending"),
 		hasCond("TemplateReady", "False", "TemplateNotFound", "No template found for service"),
 		hasCond("ConfigValid", "True", "ConfigurationValid", "Configuration is valid"))
 }
@@ -462,8 +462,6 @@ spec:
 // name error is Unknown-category: InferenceServiceReady=False/FetchError with the catalogue's message,
 // DependenciesReachable=False, and a Degraded service (§1.3, §2.10).
 func serviceNamespaceTooLong(t *testing.T, _ string) {
-	kd := knownDivergences(t)
-	defer kd.skipIfAny()
 	ns := createNamespace(t, fmt.Sprintf("e2e-namespace-too-long-for-an-isvc-hostname-%05d", rand.IntN(100000)))
 	paintModel(t, ns, "long-model", "ghcr.io/silogen/aim-long:0.1.0", "Ready")
 	paintTemplate(t, ns, "long-tpl", "long-model", "Ready", "hf://org/long", "org/long")
@@ -481,7 +479,7 @@ spec:
 	waitFor(t, "AIMService", ns, "long", 30*time.Second,
 		hasCond("InferenceServiceReady", "False", "FetchError",
 			fmt.Sprintf("namespace %q is too long (%d chars); InferenceService hostname would exceed 63 characters", ns, len(ns))))
-	kd.waitFor("f3", "AIMService", ns, "long", 10*time.Second, statusIs("Degraded"),
+	waitFor(t, "AIMService", ns, "long", 10*time.Second, statusIs("Degraded"),
 		hasCond("DependenciesReachable", "False", "InfrastructureError", "Cannot reach dependencies"),
 		noCond("ConfigValid"))
 }

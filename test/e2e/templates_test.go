@@ -232,7 +232,7 @@ spec:
 	got := waitFor(t, "AIMServiceTemplate", ns, "tpl-disc", 90*time.Second, statusIs("Ready"),
 		hasCond("Ready", "True", "AllComponentsReady", "All components are ready"))
 	// The discovery components are computed until the template is Ready and then stay as they were.
-	kd.expect("f4", got, hasCond("DiscoveryJobReady", "True", "Ready", ""),
+	expect(t, got, hasCond("DiscoveryJobReady", "True", "Ready", ""),
 		hasCond("DiscoveryPodsReady", "True", "PodsReady", "Pods are ready"))
 	id := discoveredModelID(image)
 	expect(t, got,
