@@ -24,7 +24,7 @@ func registerControllers(ctx context.Context, e *env) error {
 	if err := registerModels(e, recorder); err != nil {
 		return err
 	}
-	if err := registerServiceControllers(e); err != nil {
+	if err := registerServiceControllers(e, recorder); err != nil {
 		return err
 	}
 	if err := registerClusterModelSource(e, recorder); err != nil {

@@ -8,12 +8,8 @@ import (
 )
 
 // registerServiceControllers wires the AIMService, AIMTemplateCache and AIMArtifact
-// controllers; pass eventRecorders(...) as recorder to get condition events.
-func registerServiceControllers(e *env, recorder ...func(string) statemachine.Recorder) error {
-	var rec func(string) statemachine.Recorder
-	if len(recorder) > 0 {
-		rec = recorder[0]
-	}
+// controllers. rec may be nil (no events).
+func registerServiceControllers(e *env, rec func(string) statemachine.Recorder) error {
 	if _, err := service.Register(service.Deps{
 		Manager: e.Manager, Informers: e.AIMInformers, Client: e.Client, Kube: e.Kube, Dynamic: e.Dynamic,
 		KubeInformers: e.KubeInformers, Recorder: rec, Queue: e.Queue, ISVCKind: e.ISVCKind, RouteKind: e.RouteKind,
