@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -141,6 +142,47 @@ spec:
 		fieldIs(3, "spec", "predictor", "maxReplicas"))
 	waitFor(t, "AIMService", ns, "scaled", 30*time.Second, statusIs("Starting"),
 		hasCond("HPAReady", "False", "HPANotFound", "Waiting for KEDA to create HorizontalPodAutoscaler"))
+
+	// Play KEDA: its HPA keda-hpa-<isvc>-predictor, labelled for the service (no HPA controller runs locally,
+	// so the status set here stays).
+	one := int32(1)
+	hpa := &autoscalingv2.HorizontalPodAutoscaler{
+		ObjectMeta: metav1.ObjectMeta{Name: "keda-hpa-" + isvc + "-predictor", Namespace: ns,
+			Labels: map[string]string{"aim.eai.amd.com/service": "scaled"}},
+		Spec: autoscalingv2.HorizontalPodAutoscalerSpec{MinReplicas: &one, MaxReplicas: 3,
+			ScaleTargetRef: autoscalingv2.CrossVersionObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: isvc + "-predictor"}},
+	}
+	hpa, err := env.Client.AutoscalingV2().HorizontalPodAutoscalers(ns).Create(bg, hpa, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("create HPA: %v", err)
+	}
+	hpaStatus := func(active corev1.ConditionStatus, msg string) {
+		t.Helper()
+		h, err := env.Client.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(bg, hpa.Name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := metav1.Now()
+		h.Status = autoscalingv2.HorizontalPodAutoscalerStatus{CurrentReplicas: 2, DesiredReplicas: 3,
+			Conditions: []autoscalingv2.HorizontalPodAutoscalerCondition{
+				{Type: autoscalingv2.AbleToScale, Status: corev1.ConditionTrue, Reason: "ReadyForNewScale", LastTransitionTime: now},
+				{Type: autoscalingv2.ScalingActive, Status: active, Reason: "E2E", Message: msg, LastTransitionTime: now},
+			}}
+		if _, err := env.Client.AutoscalingV2().HorizontalPodAutoscalers(ns).UpdateStatus(bg, h, metav1.UpdateOptions{}); err != nil {
+			t.Fatalf("HPA status: %v", err)
+		}
+	}
+	hpaStatus(corev1.ConditionTrue, "")
+	waitFor(t, "AIMService", ns, "scaled", 30*time.Second,
+		hasCond("HPAReady", "True", "HPAOperational", "HorizontalPodAutoscaler is actively scaling"),
+		fieldIs(2, "status", "runtime", "currentReplicas"), fieldIs(3, "status", "runtime", "desiredReplicas"),
+		fieldIs("2/3 (1-3)", "status", "runtime", "replicas"))
+	hpaStatus(corev1.ConditionFalse, "no metrics returned")
+	waitFor(t, "AIMService", ns, "scaled", 30*time.Second,
+		hasCond("HPAReady", "False", "WaitingForMetrics", "Waiting for InferenceService to be ready before metrics are available"))
+	setISVCReady(t, ns, isvc)
+	waitFor(t, "AIMService", ns, "scaled", 30*time.Second, statusIs("Failed"),
+		hasCond("HPAReady", "False", "MetricsFailed", "HPA cannot get metrics: no metrics returned"))
 }
 
 // spec.model.custom: the service creates the custom model of C11 (name from the first source, labels,
