@@ -157,7 +157,8 @@ func TestManifests(t *testing.T) {
 			{"", "", "secrets", "", "watch", "", false},
 			{"team-a", "events.k8s.io", "events", "", "create", "", true},
 			{"team-a", "", "events", "", "list", "", true},
-			{"", "", "events", "", "watch", "", false},
+			{"", "", "events", "", "watch", "", true}, // field-selected: KServe Warning events only
+			{"team-a", "", "events", "", "delete", "", false},
 			{"", "", "nodes", "", "watch", "", true},
 			{"", "", "nodes", "", "delete", "", false},
 			{"team-a", "serving.kserve.io", "inferenceservices", "", "patch", "", true},
