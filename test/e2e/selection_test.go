@@ -119,7 +119,7 @@ spec:
 	waitFor(t, "AIMService", ns, "strict", 30*time.Second, hasCond("TemplateReady", "False", "TemplateNotFound", ""),
 		noCond("InferenceServicePodsReady"))
 	// Everything filtered out is the Pending fallback, not a missing reference (see F2).
-	waitFor(t, "AIMService", ns, "strict", 5*time.Second, statusIs("Pending"),
+	waitFor(t, "AIMService", ns, "strict", 30*time.Second, statusIs("Pending"),
 		hasCond("TemplateReady", "False", "TemplateNotFound", "No template found for service"))
 }
 

@@ -397,7 +397,7 @@ spec:
 		t.Fatalf("create event: %v", err)
 	}
 	// The event alone must trigger the reconcile (FINDINGS.md#f9, fixed): nothing else changes here.
-	waitFor(t, "AIMService", ns, "ev", 15*time.Second, statusIs("Failed"),
+	waitFor(t, "AIMService", ns, "ev", 30*time.Second, statusIs("Failed"),
 		hasCond("InferenceServiceReady", "False", "ServerlessModeRejected",
 			"Knative is not available. Configure KServe to use RawDeployment mode."))
 }

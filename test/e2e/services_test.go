@@ -301,8 +301,6 @@ spec:
 // model.name that exists nowhere: Failed, ModelReady=False/ModelNotFound, ConfigValid=False/
 // ReferenceNotFound. Creating the model heals the service's model resolution.
 func serviceMissingModel(t *testing.T, ns string) {
-	kd := knownDivergences(t)
-	defer kd.skipIfAny()
 	create(t, ns, `
 apiVersion: aim.eai.amd.com/v1alpha1
 kind: AIMService
@@ -317,14 +315,14 @@ spec:
 		hasCond("ConfigValid", "False", "ReferenceNotFound", "Referenced resource not found"),
 		hasCond("Ready", "False", "ReferenceNotFound", "Referenced resource not found"))
 	// Conditions drive events (§5): AsError conditions give Warning events with the condition's reason.
-	kd.waitFor("f6", "AIMService", ns, "lost", 10*time.Second,
+	waitFor(t, "AIMService", ns, "lost", 30*time.Second,
 		eventCheck(ns, "lost", "Warning", "ModelNotFound", "aim-service-controller"),
 		eventCheck(ns, "lost", "Warning", "ReferenceNotFound", "aim-service-controller"))
 	paintModel(t, ns, "does-not-exist", "ghcr.io/silogen/aim-late:0.1.0", "Ready")
 	waitFor(t, "AIMService", ns, "lost", 30*time.Second,
 		hasCond("ModelReady", "True", "ModelResolved", "AIMModel does-not-exist is ready"))
 	// The model has no template: that is the Pending fallback (no error category), not a missing reference.
-	waitFor(t, "AIMService", ns, "lost", 10*time.Second, statusIs("Pending"),
+	waitFor(t, "AIMService", ns, "lost", 30*time.Second, statusIs("Pending"),
 		hasCond("TemplateReady", "False", "TemplateNotFound", "No template found for service"),
 		hasCond("ConfigValid", "True", "ConfigurationValid", "Configuration is valid"))
 }
@@ -479,7 +477,7 @@ spec:
 	waitFor(t, "AIMService", ns, "long", 30*time.Second,
 		hasCond("InferenceServiceReady", "False", "FetchError",
 			fmt.Sprintf("namespace %q is too long (%d chars); InferenceService hostname would exceed 63 characters", ns, len(ns))))
-	waitFor(t, "AIMService", ns, "long", 10*time.Second, statusIs("Degraded"),
+	waitFor(t, "AIMService", ns, "long", 30*time.Second, statusIs("Degraded"),
 		hasCond("DependenciesReachable", "False", "InfrastructureError", "Cannot reach dependencies"),
 		noCond("ConfigValid"))
 }
