@@ -222,6 +222,11 @@ spec:
 		fieldIs("svc-tpl", "status", "resolvedTemplate", "name"),
 		fieldIs("Namespace", "status", "resolvedTemplate", "scope"),
 		fieldIs(cacheName, "status", "cache", "templateCacheRef", "name"),
+		fieldIs(ns, "status", "cache", "templateCacheRef", "namespace"),
+		fieldIs(tc.GetUID(), "status", "cache", "templateCacheRef", "uid"),
+		fieldIs(mustGet(t, "AIMModel", ns, "svc-model").GetUID(), "status", "resolvedModel", "uid"),
+		fieldIs(mustGet(t, "AIMServiceTemplate", ns, "svc-tpl").GetUID(), "status", "resolvedTemplate", "uid"),
+		fieldIs(ns, "status", "resolvedTemplate", "namespace"),
 		fieldIs("1", "status", "runtime", "replicas"),
 		noCond("HTTPRouteReady"), noCond("HPAReady"))
 	printerColumnsPopulated(t, "AIMService", ns, "chat", "Status", "Model", "Template", "Replicas")

@@ -237,6 +237,8 @@ spec:
 	id := discoveredModelID(image)
 	expect(t, got,
 		fieldIs(job.GetName(), "status", "discoveryJob", "name"),
+		fieldIs(ns, "status", "discoveryJob", "namespace"),
+		fieldIs(ns, "status", "resolvedModel", "namespace"),
 		fieldIs("hf://"+id, "status", "modelSources", "0", "sourceUri"),
 		fieldIs(id, "status", "modelSources", "0", "modelId"),
 		fieldIs("vllm", "status", "profile", "metadata", "engine"),
