@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -177,4 +178,63 @@ spec:
 	waitFor(t, "AIMModel", ns, "private", 60*time.Second, statusIs("Degraded"),
 		hasCond("ImageMetadataReady", "False", "ConnectionRefused", ""),
 		hasCond("ConfigValid", "True", "ConfigurationValid", "Configuration is valid"))
+}
+
+func init() {
+	register("ServiceByImageUsesExistingModel", serviceByImageUsesExistingModel)
+	register("ServiceByImageAmbiguousModels", serviceByImageAmbiguousModels)
+}
+
+// A service by image whose image an existing model already has resolves that model and creates none (C10).
+func serviceByImageUsesExistingModel(t *testing.T, ns string) {
+	const image = "ghcr.io/silogen/aim-existing:0.1.0"
+	paintModel(t, ns, "existing", image, "Ready")
+	create(t, ns, `
+apiVersion: aim.eai.amd.com/v1alpha1
+kind: AIMService
+metadata:
+  name: reuse
+spec:
+  model:
+    image: %s
+`, image)
+	waitFor(t, "AIMService", ns, "reuse", 30*time.Second,
+		hasCond("ModelReady", "True", "ModelResolved", "AIMModel existing is ready"),
+		fieldIs("existing", "status", "resolvedModel", "name"))
+	if ms := list(t, "AIMModel", ns, ""); len(ms) != 1 {
+		t.Errorf("models %v, want only the existing one", names(ms))
+	}
+}
+
+// Two models with the service's image: ModelReady=False/UnknownError naming both; Unknown counts as infra,
+// so DependenciesReachable=False and the service is Degraded (§2.10, §1.3).
+func serviceByImageAmbiguousModels(t *testing.T, ns string) {
+	const image = "ghcr.io/silogen/aim-twice:0.1.0"
+	paintModel(t, ns, "twice-a", image, "Ready")
+	paintModel(t, ns, "twice-b", image, "Ready")
+	create(t, ns, `
+apiVersion: aim.eai.amd.com/v1alpha1
+kind: AIMService
+metadata:
+  name: ambiguous
+spec:
+  model:
+    image: %s
+`, image)
+	kd := knownDivergences(t)
+	defer kd.skipIfAny()
+	msg := fmt.Sprintf("multiple models found with the same image with image %q: *", image)
+	waitFor(t, "AIMService", ns, "ambiguous", 30*time.Second, func(u *U) error {
+		if c := findCond(u, "ModelReady"); c == nil || c.Status != "False" || !msgMatches(c.Message, msg) {
+			return fmt.Errorf("ModelReady = %+v, want False with message %q", c, msg)
+		}
+		return nil
+	})
+	kd.waitFor("f10", "AIMService", ns, "ambiguous", 10*time.Second, statusIs("Degraded"),
+		hasCond("ModelReady", "False", "UnknownError", msg),
+		hasCond("DependenciesReachable", "False", "InfrastructureError", "Cannot reach dependencies"),
+		noCond("ConfigValid"))
+	if ms := list(t, "AIMModel", ns, ""); len(ms) != 2 {
+		t.Errorf("models %v, want the two painted ones", names(ms))
+	}
 }
