@@ -238,3 +238,26 @@ spec:
 		t.Errorf("models %v, want the two painted ones", names(ms))
 	}
 }
+
+func init() { register("ServiceInvalidImageReference", serviceInvalidImageReference) }
+
+// An image reference that does not parse: ModelReady=False/InvalidImageReference (Spec): Failed with
+// ConfigValid=False/InvalidSpec, and no model is created (§2.10).
+func serviceInvalidImageReference(t *testing.T, ns string) {
+	const image = "ghcr.io/Silogen/Not-Lower-Case:1.0"
+	create(t, ns, `
+apiVersion: aim.eai.amd.com/v1alpha1
+kind: AIMService
+metadata:
+  name: bad-ref
+spec:
+  model:
+    image: %s
+`, image)
+	waitFor(t, "AIMService", ns, "bad-ref", 30*time.Second, statusIs("Failed"),
+		hasCond("ModelReady", "False", "InvalidImageReference", fmt.Sprintf("invalid image URI %q: *", image)),
+		hasCond("ConfigValid", "False", "InvalidSpec", "Configuration validation failed"))
+	if ms := list(t, "AIMModel", ns, ""); len(ms) > 0 {
+		t.Errorf("model created for an invalid image reference: %v", names(ms))
+	}
+}
