@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 func init() {
@@ -257,4 +259,32 @@ spec:
 		hasCond("DownloadJobPodsReady", "False", "StorageFull", "Storage full error detected in pod logs: *"),
 		hasCond("DownloadComplete", "False", "Downloading", "Download failed before completion"),
 		fieldIs("N/A", "status", "progress", "displayPercentage"))
+}
+
+func init() { register("TemplateCacheFollowsTemplate", templateCacheFollowsTemplate) }
+
+// A template cache mirrors its template's Ready condition (§2.11, Upstream): a progressing template leaves
+// the cache Pending with the template's reason and message; once the template is Ready the cache has its
+// artifact.
+func templateCacheFollowsTemplate(t *testing.T, ns string) {
+	paintModel(t, ns, "tcf-model", "ghcr.io/silogen/aim-tcf:0.1.0", "Ready")
+	paintTemplate(t, ns, "tcf-tpl", "tcf-model", "Progressing", "hf://org/tcf", "org/tcf")
+	create(t, ns, `
+apiVersion: aim.eai.amd.com/v1alpha1
+kind: AIMTemplateCache
+metadata:
+  name: tcf
+spec:
+  templateName: tcf-tpl
+  templateScope: Namespace
+`)
+	waitFor(t, "AIMTemplateCache", ns, "tcf", 30*time.Second, statusIs("Pending"),
+		hasCond("ServiceTemplateReady", "False", "Progressing", "Waiting for components to become ready"))
+	setStatus(t, "AIMServiceTemplate", ns, "tcf-tpl", map[string]any{"status": "Ready", "conditions": []any{map[string]any{
+		"type": "Ready", "status": "True", "reason": "AllComponentsReady", "message": "All components are ready",
+		"lastTransitionTime": metav1.Now().UTC().Format(time.RFC3339)}}})
+	waitFor(t, "AIMTemplateCache", ns, "tcf", 30*time.Second,
+		hasCond("ServiceTemplateReady", "True", "AllComponentsReady", "All components are ready"))
+	waitFor(t, "AIMArtifact", ns, artifactName("hf://org/tcf"), 30*time.Second,
+		labelIs("aim.eai.amd.com/template-cache.name", "tcf"), noOwner())
 }

@@ -375,9 +375,9 @@ spec:
   metric: latency
   precision: fp8
 `, name, pausedAnnotation, model)
-	readyStatus := "True"
+	readyStatus, reason, message := "True", "AllComponentsReady", "All components are ready"
 	if status != "Ready" {
-		readyStatus = "False"
+		readyStatus, reason, message = "False", "Progressing", "Waiting for components to become ready"
 	}
 	setStatus(t, "AIMServiceTemplate", ns, name, map[string]any{
 		"status": status,
@@ -386,8 +386,8 @@ spec:
 		"resolvedHardware": map[string]any{"gpu": map[string]any{"requests": int64(1), "model": "MI300X"}},
 		"hardwareSummary":  "1 x MI300X",
 		"modelSources":     []any{map[string]any{"sourceUri": sourceURI, "modelId": modelID, "size": "1Gi"}},
-		"conditions": []any{map[string]any{"type": "Ready", "status": readyStatus, "reason": "AllComponentsReady",
-			"message": "All components are ready", "lastTransitionTime": metav1.Now().UTC().Format(time.RFC3339)}},
+		"conditions": []any{map[string]any{"type": "Ready", "status": readyStatus, "reason": reason,
+			"message": message, "lastTransitionTime": metav1.Now().UTC().Format(time.RFC3339)}},
 	})
 	return tpl
 }
