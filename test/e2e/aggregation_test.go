@@ -105,3 +105,41 @@ spec:
 	waitFor(t, "AIMServiceTemplate", ns, "broken-tpl", 30*time.Second, statusIs("Failed"),
 		hasCond("ModelReady", "False", "ModelFailed", "AIMModel is in Failed state"))
 }
+
+func init() {
+	register("MissingRuntimeConfigOnTemplateAndArtifact", missingRuntimeConfigOnTemplateAndArtifact)
+}
+
+// A named runtime config that is missing: the template's plain wrapper says ConfigNotFound with the
+// config's name, the artifact's Upstream wrapper says ReferenceNotFound; both are Failed (§2.2).
+func missingRuntimeConfigOnTemplateAndArtifact(t *testing.T, ns string) {
+	metadataModel(t, ns, "rcm-model", "ghcr.io/silogen/aim-rcm2:0.1.0")
+	create(t, ns, `
+apiVersion: aim.eai.amd.com/v1alpha1
+kind: AIMServiceTemplate
+metadata:
+  name: rc-missing-tpl
+spec:
+  modelName: rcm-model
+  runtimeConfigName: nope
+  modelSources:
+  - modelId: org/rcm
+    sourceUri: hf://org/rcm
+`)
+	create(t, ns, `
+apiVersion: aim.eai.amd.com/v1alpha1
+kind: AIMArtifact
+metadata:
+  name: rc-missing-art
+spec:
+  sourceUri: hf://org/rcm
+  size: 1Gi
+  runtimeConfigName: nope
+`)
+	waitFor(t, "AIMServiceTemplate", ns, "rc-missing-tpl", 30*time.Second, statusIs("Failed"),
+		hasCond("RuntimeConfigReady", "False", "ConfigNotFound", "RuntimeConfig nope not found"),
+		hasCond("ConfigValid", "False", "ReferenceNotFound", "Referenced resource not found"))
+	waitFor(t, "AIMArtifact", ns, "rc-missing-art", 30*time.Second, statusIs("Failed"),
+		hasCond("RuntimeConfigReady", "False", "ReferenceNotFound", "Upstream dependency not found"),
+		hasCond("ConfigValid", "False", "ReferenceNotFound", "Referenced resource not found"))
+}

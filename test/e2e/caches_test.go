@@ -202,6 +202,22 @@ spec:
 		fieldIs("Cluster", "status", "resolvedTemplate", "scope"))
 	tc := waitFor(t, "AIMTemplateCache", ns, sharedCacheName(tpl, ns), 30*time.Second)
 	expect(t, tc, fieldIs("Cluster", "spec", "templateScope"), fieldIs(tpl, "spec", "templateName"))
+
+	// An explicit template.name finds the cluster template when no namespaced one has that name.
+	create(t, ns, `
+apiVersion: aim.eai.amd.com/v1alpha1
+kind: AIMService
+metadata:
+  name: cluster-named
+spec:
+  model:
+    name: %s
+  template:
+    name: %s
+`, model, tpl)
+	waitFor(t, "AIMService", ns, "cluster-named", 30*time.Second,
+		hasCond("TemplateReady", "True", "Resolved", "AIMClusterServiceTemplate "+tpl+" is ready"),
+		fieldIs("Cluster", "status", "resolvedTemplate", "scope"))
 }
 
 // Overrides on a service whose auto-selected template is namespaced and Ready create the derived template
