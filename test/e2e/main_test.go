@@ -30,6 +30,7 @@
 package e2e
 
 import (
+	"flag"
 	"os"
 	"testing"
 
@@ -39,6 +40,14 @@ import (
 var env = testenv.New(testenv.Options{})
 
 func TestMain(m *testing.M) {
+	// Scenarios mostly wait for the operator, so more of them run at once than go test's default
+	// (GOMAXPROCS); an explicit -test.parallel wins.
+	flag.Parse()
+	explicit := false
+	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "test.parallel" })
+	if !explicit {
+		_ = flag.Set("test.parallel", "12")
+	}
 	// Compile the operator while the control plane starts; the first scenario waits for it.
 	if wantOwnOperator() && os.Getenv("AIMLITE_SKIP_INTEGRATION") != "1" {
 		go buildOperator()
