@@ -125,7 +125,8 @@ spec:
 }
 
 // replicas without autoscaling: min = max = replicas on the ISVC, autoscalerClass none, and
-// status.runtime.replicas "<n>" (§1.3, C15).
+// status.runtime.replicas "<n>" (§1.3, C15); the predictor's pull secrets and service account come from
+// the service, and service resources override the per-GPU defaults key by key (§7).
 func serviceReplicas(t *testing.T, ns string) {
 	requireLocal(t, "the InferenceService needs the cache downloaded (kwok completes the download Job locally)")
 	paintedDeps(t, ns, "rep-model", "rep-tpl")
@@ -140,10 +141,23 @@ spec:
   template:
     name: rep-tpl
   replicas: 2
+  serviceAccountName: inference-sa
+  imagePullSecrets:
+  - name: pull-secret
+  resources:
+    limits:
+      cpu: "8"
 `)
+	c := []string{"spec", "predictor", "containers", "0", "resources"}
 	waitFor(t, "InferenceService", ns, isvcName("two", ns), 60*time.Second,
 		fieldIs(2, "spec", "predictor", "minReplicas"), fieldIs(2, "spec", "predictor", "maxReplicas"),
-		fieldIs("none", "metadata", "annotations", "serving.kserve.io/autoscalerClass"))
+		fieldIs("none", "metadata", "annotations", "serving.kserve.io/autoscalerClass"),
+		fieldIs("inference-sa", "spec", "predictor", "serviceAccountName"),
+		fieldIs(`[{"name":"pull-secret"}]`, "spec", "predictor", "imagePullSecrets"),
+		fieldIs("8", append(c, "limits", "cpu")...),
+		fieldIs("48Gi", append(c, "limits", "memory")...),
+		fieldIs("4", append(c, "requests", "cpu")...),
+		fieldIs("1", append(c, "requests", "amd.com/gpu")...))
 	waitFor(t, "AIMService", ns, "two", 30*time.Second, fieldIs("2", "status", "runtime", "replicas"),
 		fieldIs(2, "status", "runtime", "desiredReplicas"), noCond("HPAReady"))
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -284,6 +285,11 @@ spec:
 // through ModelReady=False/ModelNotReady (§2.10).
 func serviceByImageCreatesModel(t *testing.T, ns string) {
 	const image = "127.0.0.1:1/silogen/aim-e2e-by-image:0.1.0"
+	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "pull"}, Type: corev1.SecretTypeDockerConfigJson,
+		Data: map[string][]byte{corev1.DockerConfigJsonKey: []byte(`{"auths":{}}`)}}
+	if _, err := env.Client.CoreV1().Secrets(ns).Create(bg, sec, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("create secret: %v", err)
+	}
 	create(t, ns, `
 apiVersion: aim.eai.amd.com/v1alpha1
 kind: AIMService
@@ -292,10 +298,15 @@ metadata:
 spec:
   model:
     image: %s
+  serviceAccountName: puller
+  imagePullSecrets:
+  - name: pull
 `, image)
 	name := imageModelName(image)
 	m := waitFor(t, "AIMModel", ns, name, 30*time.Second)
-	expect(t, m, noOwner(), labelIs("aim.eai.amd.com/origin", "auto-generated"), fieldIs(image, "spec", "image"))
+	// C10: the service's pull secrets and service account are copied to the model.
+	expect(t, m, noOwner(), labelIs("aim.eai.amd.com/origin", "auto-generated"), fieldIs(image, "spec", "image"),
+		fieldIs("puller", "spec", "serviceAccountName"), fieldIs(`[{"name":"pull"}]`, "spec", "imagePullSecrets"))
 	waitFor(t, "AIMModel", ns, name, 60*time.Second, statusIs("Degraded"),
 		hasCond("ImageMetadataReady", "False", "ConnectionRefused", ""),
 		hasCond("DependenciesReachable", "False", "InfrastructureError", ""))
