@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 func init() {
@@ -274,6 +276,12 @@ spec:
 		fieldIs("MI300X", "spec", "hardware", "gpu", "model"),
 		fieldIs(1, "spec", "hardware", "gpu", "requests"),
 		envIs([]string{"spec", "env"}, "MODEL_ENV=1", "CT_ENV=2"))
+
+	// Templates are owned by their model: deleting the model garbage-collects them.
+	if err := res("AIMModel", ns).Delete(bg, "ct-model", metav1.DeleteOptions{}); err != nil {
+		t.Fatalf("delete model: %v", err)
+	}
+	waitGone(t, "AIMServiceTemplate", ns, name, 60*time.Second)
 }
 
 // discovery.createServiceTemplates=false: no templates despite recommended deployments, and the model is
