@@ -486,3 +486,34 @@ spec:
 	waitGone(t, "AIMTemplateCache", ns, cacheName, 30*time.Second)
 	waitGone(t, "AIMArtifact", ns, arts[0].GetName(), 30*time.Second)
 }
+
+func init() { register("ServiceSharedCacheReuse", serviceSharedCacheReuse) }
+
+// Two services on one template in Shared mode share one cache (C14: the best Shared cache of the template
+// is reused); both reference it once it is Ready.
+func serviceSharedCacheReuse(t *testing.T, ns string) {
+	requireLocal(t, "the shared cache must become Ready (kwok completes the download Job locally)")
+	paintedDeps(t, ns, "sh-model", "sh-tpl")
+	for _, n := range []string{"first", "second"} {
+		create(t, ns, `
+apiVersion: aim.eai.amd.com/v1alpha1
+kind: AIMService
+metadata:
+  name: %s
+spec:
+  model:
+    name: sh-model
+  template:
+    name: sh-tpl
+`, n)
+	}
+	cacheName := sharedCacheName("sh-tpl", ns)
+	waitFor(t, "AIMTemplateCache", ns, cacheName, 60*time.Second, statusIs("Ready"))
+	for _, n := range []string{"first", "second"} {
+		waitFor(t, "AIMService", ns, n, 30*time.Second, hasCond("CacheReady", "True", "CacheReady", "Template cache is ready"),
+			fieldIs(cacheName, "status", "cache", "templateCacheRef", "name"))
+	}
+	if tcs := list(t, "AIMTemplateCache", ns, ""); len(tcs) != 1 {
+		t.Errorf("template caches %v, want the one shared cache", names(tcs))
+	}
+}
