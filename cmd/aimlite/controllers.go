@@ -10,7 +10,7 @@ import (
 // registerControllers is the one place AIM reconcilers are wired onto the
 // manager. Each reconciler package exposes Register(Deps); build its Deps from
 // e (e.Manager, e.AIMInformers, e.Client, e.Kube, e.Queue, e.ISVCKind, ...).
-// Use e.KubeInformers(selector) for built-in kinds so the cache stays small.
+// Use e.KubeInformers (label-selected) for built-in kinds so the cache stays small.
 //
 // Events (what `kubectl describe` shows) go through one events/v1 broadcaster,
 // which aggregates and rate-limits repeats; it stops when ctx ends.

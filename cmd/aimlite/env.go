@@ -6,7 +6,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
-	kubeinformers "k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
@@ -28,7 +27,7 @@ var (
 )
 
 // env is everything registerControllers may wire controllers onto. All
-// informer factories in it are already registered with Manager.
+// informers in it are registered with Manager.
 type env struct {
 	Manager *controller.Manager
 	Config  *rest.Config // JSON; QPS/Burst from flags
@@ -41,9 +40,15 @@ type env struct {
 	// AIMInformers caches the AIM kinds (watched namespace; managedFields of
 	// other managers stripped).
 	AIMInformers aiminformers.SharedInformerFactory
-	// ChildInformers caches built-in kinds the operator creates (Jobs, PVCs,
-	// RoleBindings, ...), selected by our app.kubernetes.io/managed-by values.
-	ChildInformers kubeinformers.SharedInformerFactory
+	// KubeInformers hands out built-in-kind informers (one per kind and label
+	// selector), scoped to the watched namespace and with Transform set,
+	// registered with Manager. Every built-in kind must be watched through a
+	// selector: Pods by our job/template labels, Jobs and PVCs by managed-by,
+	// and so on. Never watch Events, Secrets or Leases: read Secrets with direct
+	// GETs. Nodes: a GPU label selector (nodes without the label cannot host a
+	// GPU template; a node that loses it leaves the selector and arrives as a
+	// delete), or Metadata for labels only.
+	KubeInformers *controller.KubeInformers
 
 	// ISVCKind and RouteKind are the optional KServe InferenceService and
 	// Gateway API HTTPRoute kinds (our objects only).
@@ -59,8 +64,6 @@ type env struct {
 	Transform cache.TransformFunc
 	// ManagedBySelector selects every object the operator labels as managed.
 	ManagedBySelector string
-
-	kubeFactories map[string]kubeinformers.SharedInformerFactory
 }
 
 // managedByValues are the app.kubernetes.io/managed-by values our objects carry
@@ -124,9 +127,10 @@ func newEnv(cfg *rest.Config, o options, prom *metrics.Prometheus) (*env, error)
 		SystemNamespace:   o.systemNamespace,
 		Transform:         transform,
 		ManagedBySelector: sel,
-		kubeFactories:     map[string]kubeinformers.SharedInformerFactory{},
 	}
-	e.ChildInformers = e.KubeInformers(sel)
+	e.KubeInformers = controller.NewKubeInformers(e.Manager, kube, controller.CacheOptions{
+		Namespace: o.namespace, Transform: transform,
+	})
 	e.Manager.AddInformerFactory(e.AIMInformers)
 
 	optional := func(gvr schema.GroupVersionResource) *controller.OptionalKind {
@@ -146,24 +150,4 @@ func newEnv(cfg *rest.Config, o options, prom *metrics.Prometheus) (*env, error)
 	}
 	e.Manager.AddInformer(crdInf)
 	return e, nil
-}
-
-// KubeInformers returns the (shared, memoised) built-in-kind informer factory
-// for one label selector, scoped to the watched namespace and with the
-// transform set, registered with the Manager. Every built-in kind must be
-// watched through a selector: Pods by our job/template labels, Jobs and PVCs by
-// managed-by, and so on. Never watch Events, Secrets or Leases: read Secrets with
-// direct GETs. Nodes: use KubeInformers with a GPU label selector (nodes without
-// the label cannot host a GPU template; a node that loses it leaves the
-// selector and arrives as a delete), or Metadata for labels only.
-func (e *env) KubeInformers(labelSelector string) kubeinformers.SharedInformerFactory {
-	if f, ok := e.kubeFactories[labelSelector]; ok {
-		return f
-	}
-	f := controller.NewKubeInformerFactory(e.Kube, controller.CacheOptions{
-		Namespace: e.WatchNamespace, LabelSelector: labelSelector, Transform: e.Transform,
-	})
-	e.kubeFactories[labelSelector] = f
-	e.Manager.AddInformerFactory(f)
-	return f
 }

@@ -46,12 +46,8 @@ func registerModels(e *env, recorder func(controllerName string) statemachine.Re
 		return err
 	}
 	e.Manager.AddInformerFactory(nodeFactory)
-	sel, err := controller.LabelSelector(constants.LabelTemplate)
-	if err != nil {
-		return err
-	}
 	if _, err := servicetemplate.Register(servicetemplate.Deps{Manager: e.Manager, AIMInformers: e.AIMInformers,
-		Nodes: nodes, DiscoveryInformers: e.KubeInformers(sel), Client: e.Client, Kube: e.Kube, Dynamic: e.Dynamic,
+		Nodes: nodes, DiscoveryInformers: e.KubeInformers, Client: e.Client, Kube: e.Kube, Dynamic: e.Dynamic,
 		Recorder: recorder, Queue: e.Queue, SystemNamespace: e.SystemNamespace,
 		DiscoveryCap: templateOptions.DiscoveryCap}); err != nil {
 		return fmt.Errorf("service-template controllers: %w", err)

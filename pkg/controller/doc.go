@@ -65,10 +65,12 @@
 //
 // # Small cache by design
 //
-// NewKubeInformerFactory(client, CacheOptions{Namespace, LabelSelector, Transform})
-// builds a factory whose informers see only our children: pass
+// NewKubeInformers(mgr, client, CacheOptions{Namespace, Transform}) hands out
+// typed informers per kind and label selector (Pods(sel), Jobs(sel), ...) that
+// see only our children, registered with mgr: pass
 // LabelSelector(managedByKey, ourValues...) (an "in" selector; no values means
-// "exists"). StripTransform(ourFieldManagers...) drops other managers'
+// "exists"). NewKubeInformerFactory is the client-go factory equivalent (it
+// costs binary size: prefer NewKubeInformers in the operator). StripTransform(ourFieldManagers...) drops other managers'
 // managedFields entries and kubectl's last-applied annotation while keeping our
 // own entries for Extract-based no-op detection. NewMetadataInformerFactory gives
 // metadata-only informers. CacheOptions.FieldSelector narrows a watch on the

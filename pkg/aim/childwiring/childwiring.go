@@ -1,13 +1,12 @@
 // Package childwiring holds what the service, template-cache and artifact Register functions
 // share: a resolver for the extra kinds they apply (RoleBinding, InferenceService, HTTPRoute)
-// and private, memoised informer factories for callers that do not pass their own.
+// and label propagation.
 package childwiring
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sync"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -17,7 +16,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/aimlite/aimlite/pkg/aim/constants"
@@ -26,7 +24,6 @@ import (
 	"github.com/aimlite/aimlite/pkg/aim/routing"
 	"github.com/aimlite/aimlite/pkg/aim/wiring"
 	aimv1 "github.com/aimlite/aimlite/pkg/apis/aim/v1alpha1"
-	"github.com/aimlite/aimlite/pkg/controller"
 	sm "github.com/aimlite/aimlite/pkg/statemachine"
 )
 
@@ -48,24 +45,6 @@ func Resolver(next sm.Resolver) sm.Resolver {
 		}
 		return wiring.Resolver(nil).ResourceFor(gvk)
 	}))
-}
-
-// PrivateKubeInformers returns a memoised factory-per-label-selector function whose factories
-// are registered with mgr (for tests and callers without cmd/aimlite's env).
-func PrivateKubeInformers(mgr *controller.Manager, kube kubernetes.Interface) func(string) informers.SharedInformerFactory {
-	var mu sync.Mutex
-	m := map[string]informers.SharedInformerFactory{}
-	return func(sel string) informers.SharedInformerFactory {
-		mu.Lock()
-		defer mu.Unlock()
-		if f, ok := m[sel]; ok {
-			return f
-		}
-		f := controller.NewKubeInformerFactory(kube, controller.CacheOptions{LabelSelector: sel})
-		m[sel] = f
-		mgr.AddInformerFactory(f)
-		return f
-	}
 }
 
 // Propagated returns the parent labels that flow to children under cfg (catalogue §3.2 step 1:

@@ -11,7 +11,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/aimlite/aimlite/pkg/aim/childwiring"
@@ -40,9 +39,9 @@ type Deps struct {
 	Applier *sm.Applier
 	// Resolver maps kinds to resources; nil resolves statically (childwiring).
 	Resolver sm.Resolver
-	// KubeInformers returns a built-in-kind informer factory for a label selector, already
-	// registered with Manager (cmd/aimlite's env.KubeInformers); nil makes private ones.
-	KubeInformers func(labelSelector string) informers.SharedInformerFactory
+	// KubeInformers hands out label-selected built-in-kind informers registered with Manager
+	// (cmd/aimlite's env.KubeInformers); nil makes private ones.
+	KubeInformers *controller.KubeInformers
 	Recorder      func(controllerName string) sm.Recorder
 	Queue         controller.QueueOptions
 }
@@ -85,14 +84,13 @@ func Register(d Deps) (*controller.Controller, error) {
 	artInf := aim.AIMArtifacts().Informer()
 	kubeInformers := d.KubeInformers
 	if kubeInformers == nil {
-		kubeInformers = childwiring.PrivateKubeInformers(d.Manager, d.Kube)
+		kubeInformers = controller.NewKubeInformers(d.Manager, d.Kube, controller.CacheOptions{})
 	}
-	kubeF := kubeInformers(constants.LabelCacheName)
-	jobInf := kubeF.Batch().V1().Jobs().Informer()
-	podInf := kubeF.Core().V1().Pods().Informer()
-	pvcInf := kubeF.Core().V1().PersistentVolumeClaims().Informer()
+	jobInf := kubeInformers.Jobs(constants.LabelCacheName)
+	podInf := kubeInformers.Pods(constants.LabelCacheName)
+	pvcInf := kubeInformers.PersistentVolumeClaims(constants.LabelCacheName)
 	// The status-updater RoleBinding carries our managed-by label (DecorateChild).
-	rbInf := kubeInformers(constants.LabelK8sManagedBy + "=" + constants.FieldManager(Name)).Rbac().V1().RoleBindings().Informer()
+	rbInf := kubeInformers.RoleBindings(constants.LabelK8sManagedBy + "=" + constants.FieldManager(Name))
 	applier := d.Applier
 	if applier == nil {
 		applier = sm.NewApplier(d.Dynamic, childwiring.Resolver(d.Resolver), constants.FieldManager(Name))

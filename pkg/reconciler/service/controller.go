@@ -14,7 +14,6 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 
@@ -47,9 +46,9 @@ type Deps struct {
 	Applier *sm.Applier
 	// Resolver maps kinds to resources; nil uses the static wiring resolver.
 	Resolver sm.Resolver
-	// KubeInformers returns a built-in-kind informer factory for a label selector, already
-	// registered with Manager (cmd/aimlite's env.KubeInformers); nil makes private ones.
-	KubeInformers func(labelSelector string) informers.SharedInformerFactory
+	// KubeInformers hands out label-selected built-in-kind informers registered with Manager
+	// (cmd/aimlite's env.KubeInformers); nil makes private ones.
+	KubeInformers *controller.KubeInformers
 	// Recorder returns the event recorder of a controller name (nil: no events).
 	Recorder  func(controllerName string) sm.Recorder
 	Queue     controller.QueueOptions
@@ -112,20 +111,18 @@ func Register(d Deps) (*controller.Controller, error) {
 	svcInf := aim.AIMServices().Informer()
 	kubeInformers := d.KubeInformers
 	if kubeInformers == nil {
-		kubeInformers = childwiring.PrivateKubeInformers(d.Manager, d.Kube)
+		kubeInformers = controller.NewKubeInformers(d.Manager, d.Kube, controller.CacheOptions{})
 	}
-	podInf := kubeInformers(constants.LabelISVC).Core().V1().Pods().Informer()
+	podInf := kubeInformers.Pods(constants.LabelISVC)
 	// KEDA's HPAs inherit the InferenceService's labels (as the reference relies on); they are
 	// matched to a service by name, keda-hpa-<isvc>-predictor.
-	hpaInf := kubeInformers(constants.LabelService).Autoscaling().V2().HorizontalPodAutoscalers().Informer()
+	hpaInf := kubeInformers.HorizontalPodAutoscalers(constants.LabelService)
 	// KServe reports rejections (ServerlessModeRejected, InternalError) only as Warning events on
 	// the InferenceService: watch exactly those.
-	evF := informers.NewSharedInformerFactoryWithOptions(d.Kube, 0, informers.WithNamespace(d.Namespace),
-		informers.WithTweakListOptions(func(o *metav1.ListOptions) {
-			o.FieldSelector = "type=" + corev1.EventTypeWarning + ",involvedObject.kind=" + kserve.GVK.Kind
-		}))
-	evInf := evF.Core().V1().Events().Informer()
-	d.Manager.AddInformerFactory(evF)
+	evInf := controller.NewInformer[*corev1.EventList](d.Kube.CoreV1().Events(d.Namespace), &corev1.Event{},
+		controller.CacheOptions{Clientset: d.Kube,
+			FieldSelector: "type=" + corev1.EventTypeWarning + ",involvedObject.kind=" + kserve.GVK.Kind})
+	d.Manager.AddInformer(evInf)
 	applier := d.Applier
 	if applier == nil {
 		applier = sm.NewApplier(d.Dynamic, childwiring.Resolver(d.Resolver), constants.FieldManager(Name))

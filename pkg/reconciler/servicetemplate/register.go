@@ -12,8 +12,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
-	kubeinformers "k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
+	batchlisters "k8s.io/client-go/listers/batch/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/utils/clock"
 
@@ -34,17 +34,17 @@ import (
 const LabelControllerUID = "batch.kubernetes.io/controller-uid"
 
 // Deps are what Register needs. AIMInformers and KubeInformers (used for Nodes) are shared with the other
-// controllers; Register makes its own label-selected factory for discovery Jobs and their pods.
+// controllers; discovery Jobs and their pods are watched through the template label.
 type Deps struct {
 	Manager      *controller.Manager
 	AIMInformers aiminformers.SharedInformerFactory
 	// Nodes is a node informer holding *corev1.Node or *metav1.PartialObjectMetadata (labels are all GPU
 	// detection needs). Nil: KubeInformers' typed node informer.
 	Nodes         cache.SharedIndexInformer
-	KubeInformers kubeinformers.SharedInformerFactory
-	// DiscoveryInformers is a built-in-kind factory selected by the `aim.eai.amd.com/template` label (it
-	// caches discovery Jobs and their pods). Nil: Register makes one.
-	DiscoveryInformers kubeinformers.SharedInformerFactory
+	KubeInformers *controller.KubeInformers
+	// DiscoveryInformers hands out the informers of discovery Jobs and their pods, selected by the
+	// `aim.eai.amd.com/template` label. Nil: Register makes its own.
+	DiscoveryInformers *controller.KubeInformers
 	Client             versioned.Interface
 	Kube               kubernetes.Interface
 	Dynamic            dynamic.Interface
@@ -87,29 +87,29 @@ func Register(d Deps) (*Registered, error) {
 	}
 	nodeInf := d.Nodes
 	if nodeInf == nil {
-		nodeInf = d.KubeInformers.Core().V1().Nodes().Informer()
+		nodeInf = d.KubeInformers.Nodes("")
 	}
 
 	// Discovery Jobs and their pods carry the template label; watch only those.
-	discoFactory := d.DiscoveryInformers
-	if discoFactory == nil {
-		sel, err := controller.LabelSelector(constants.LabelTemplate)
-		if err != nil {
-			return nil, err
-		}
-		discoFactory = controller.NewKubeInformerFactory(d.Kube, controller.CacheOptions{LabelSelector: sel,
+	sel, err := controller.LabelSelector(constants.LabelTemplate)
+	if err != nil {
+		return nil, err
+	}
+	discoInformers := d.DiscoveryInformers
+	if discoInformers == nil {
+		discoInformers = controller.NewKubeInformers(d.Manager, d.Kube, controller.CacheOptions{
 			Transform: controller.StripTransform(constants.FieldManager(constants.ControllerServiceTemplate),
 				constants.FieldManager(constants.ControllerClusterServiceTemplate))})
 	}
-	jobs := discoFactory.Batch().V1().Jobs()
-	pods := discoFactory.Core().V1().Pods()
+	jobs := typedInformer[batchlisters.JobLister]{discoInformers.Jobs(sel), batchlisters.NewJobLister}
+	pods := discoInformers.Pods(sel)
 	byUID := cache.Indexers{"controller-uid": func(obj any) ([]string, error) {
 		if p, ok := obj.(*corev1.Pod); ok && p.Labels[LabelControllerUID] != "" {
 			return []string{p.Labels[LabelControllerUID]}, nil
 		}
 		return nil, nil
 	}}
-	if err := wiring.EnsureIndexers(pods.Informer(), byUID); err != nil {
+	if err := wiring.EnsureIndexers(pods, byUID); err != nil {
 		return nil, err
 	}
 
@@ -162,7 +162,7 @@ func Register(d Deps) (*Registered, error) {
 		}
 	}
 	podsOf := func(ns string, uid types.UID) ([]*corev1.Pod, error) {
-		items, err := pods.Informer().GetIndexer().ByIndex("controller-uid", string(uid))
+		items, err := pods.GetIndexer().ByIndex("controller-uid", string(uid))
 		if err != nil {
 			return nil, err
 		}
@@ -230,7 +230,7 @@ func Register(d Deps) (*Registered, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := register(nsCtl, tpls.Informer(), aimv1.Kind("AIMServiceTemplate"), false, jobs.Informer(), pods.Informer(),
+	if err := register(nsCtl, tpls.Informer(), aimv1.Kind("AIMServiceTemplate"), false, jobs.Informer(), pods,
 		nodeInf, models.Informer(), rcs.Informer(), crcs.Informer(), nsName); err != nil {
 		return nil, err
 	}
@@ -269,7 +269,7 @@ func Register(d Deps) (*Registered, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := register(clCtl, ctpls.Informer(), aimv1.Kind("AIMClusterServiceTemplate"), true, jobs.Informer(), pods.Informer(),
+	if err := register(clCtl, ctpls.Informer(), aimv1.Kind("AIMClusterServiceTemplate"), true, jobs.Informer(), pods,
 		nodeInf, cmodels.Informer(), nil, crcs.Informer(), clName); err != nil {
 		return nil, err
 	}
@@ -289,10 +289,7 @@ func Register(d Deps) (*Registered, error) {
 		return nil, err
 	}
 	d.Manager.Add(nsCtl, clCtl)
-	d.Manager.AddInformerFactory(d.AIMInformers, discoFactory)
-	if d.Nodes == nil {
-		d.Manager.AddInformerFactory(d.KubeInformers)
-	}
+	d.Manager.AddInformerFactory(d.AIMInformers)
 	return &Registered{Limiter: limiter, Jobs: jobs.Informer()}, nil
 }
 
@@ -456,3 +453,12 @@ func NewClusterTemplateReconciler(s Sources, model func(ns, name string) (*Model
 		Logs: s.Logs, Limiter: s.Limiter, Backoff: s.Backoff, SystemNamespace: s.SystemNamespace, Clock: s.Clock,
 		PodAnnotations: s.PodAnnotations}
 }
+
+// typedInformer pairs an informer with its lister, as the informers factory's typed informers do.
+type typedInformer[L any] struct {
+	inf       cache.SharedIndexInformer
+	newLister func(cache.Indexer) L
+}
+
+func (t typedInformer[L]) Informer() cache.SharedIndexInformer { return t.inf }
+func (t typedInformer[L]) Lister() L                           { return t.newLister(t.inf.GetIndexer()) }
