@@ -44,6 +44,10 @@ func modelTemplateAggregation(t *testing.T, ns string) {
 	setStatus(t, "AIMServiceTemplate", ns, "agg-b", map[string]any{"status": "NotAvailable"})
 	waitFor(t, "AIMModel", ns, "agg", 30*time.Second, statusIs("Ready"),
 		hasCond("ServiceTemplatesReady", "True", "SomeTemplatesReady", "All templates have finished processing (some are not available)"))
+	// Transitions of AsInfo conditions give Normal events with the condition's reason (§5).
+	waitFor(t, "AIMModel", ns, "agg", 30*time.Second,
+		eventCheck(ns, "agg", "Normal", "SomeTemplatesReady", "aim-model-controller"),
+		eventCheck(ns, "agg", "Normal", "AllComponentsReady", "aim-model-controller"))
 	setStatus(t, "AIMServiceTemplate", ns, "agg-b", map[string]any{"status": "Degraded"})
 	waitFor(t, "AIMModel", ns, "agg", 30*time.Second, statusIs("Degraded"),
 		hasCond("ServiceTemplatesReady", "False", "SomeTemplatesDegraded", "Some templates are degraded or failed"))
