@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/aimlite/aimlite/pkg/aim/wiring"
 
 	"k8s.io/client-go/tools/events"
 	"k8s.io/klog/v2"
@@ -32,4 +33,12 @@ func registerControllers(ctx context.Context, e *env) error {
 	}
 	klog.FromContext(ctx).Info("Controllers registered", "count", len(e.Manager.Controllers()))
 	return nil
+}
+
+// applyHook counts every controller's applies (sent vs skipped) in /metrics.
+func (e *env) applyHook() wiring.ApplyHook {
+	if e.Metrics == nil {
+		return nil
+	}
+	return e.Metrics.ApplyHook
 }

@@ -35,7 +35,7 @@ func registerModels(e *env, recorder func(controllerName string) statemachine.Re
 		Client: e.Client, Recorder: recorder, Queue: e.Queue}); err != nil {
 		return fmt.Errorf("runtime-config controllers: %w", err)
 	}
-	if err := model.Register(model.Deps{Manager: e.Manager, Informers: e.AIMInformers, Client: e.Client,
+	if err := model.Register(model.Deps{ApplyHook: e.applyHook(), Manager: e.Manager, Informers: e.AIMInformers, Client: e.Client,
 		Kube: e.Kube, Dynamic: e.Dynamic, Recorder: recorder, Queue: e.Queue, SystemNamespace: e.SystemNamespace}); err != nil {
 		return fmt.Errorf("model controllers: %w", err)
 	}
@@ -46,7 +46,7 @@ func registerModels(e *env, recorder func(controllerName string) statemachine.Re
 		return err
 	}
 	e.Manager.AddInformerFactory(nodeFactory)
-	if _, err := servicetemplate.Register(servicetemplate.Deps{Manager: e.Manager, AIMInformers: e.AIMInformers,
+	if _, err := servicetemplate.Register(servicetemplate.Deps{ApplyHook: e.applyHook(), Manager: e.Manager, AIMInformers: e.AIMInformers,
 		Nodes: nodes, DiscoveryInformers: e.KubeInformers, Client: e.Client, Kube: e.Kube, Dynamic: e.Dynamic,
 		Recorder: recorder, Queue: e.Queue, SystemNamespace: e.SystemNamespace,
 		DiscoveryCap: templateOptions.DiscoveryCap}); err != nil {

@@ -10,20 +10,20 @@ import (
 // registerServiceControllers wires the AIMService, AIMTemplateCache and AIMArtifact
 // controllers. rec may be nil (no events).
 func registerServiceControllers(e *env, rec func(string) statemachine.Recorder) error {
-	if _, err := service.Register(service.Deps{
+	if _, err := service.Register(service.Deps{ApplyHook: e.applyHook(),
 		Manager: e.Manager, Informers: e.AIMInformers, Client: e.Client, Kube: e.Kube, Dynamic: e.Dynamic,
 		KubeInformers: e.KubeInformers, Recorder: rec, Queue: e.Queue, ISVCKind: e.ISVCKind, RouteKind: e.RouteKind,
 		Namespace: e.WatchNamespace,
 	}); err != nil {
 		return err
 	}
-	if _, err := templatecache.Register(templatecache.Deps{
+	if _, err := templatecache.Register(templatecache.Deps{ApplyHook: e.applyHook(),
 		Manager: e.Manager, Informers: e.AIMInformers, Client: e.Client, Kube: e.Kube, Dynamic: e.Dynamic,
 		Recorder: rec, Queue: e.Queue,
 	}); err != nil {
 		return err
 	}
-	_, err := artifact.Register(artifact.Deps{
+	_, err := artifact.Register(artifact.Deps{ApplyHook: e.applyHook(),
 		Manager: e.Manager, Informers: e.AIMInformers, Client: e.Client, Kube: e.Kube, Dynamic: e.Dynamic,
 		KubeInformers: e.KubeInformers, Recorder: rec, Queue: e.Queue,
 	})

@@ -6,6 +6,8 @@ package leaderelection
 import (
 	"context"
 	"fmt"
+	aimv1 "github.com/aimlite/aimlite/pkg/apis/aim/v1alpha1"
+	"github.com/aimlite/aimlite/pkg/generated/clientset/versioned"
 	"io"
 	"net"
 	"net/http"
@@ -165,7 +167,15 @@ func TestLeaderElectionFailover(t *testing.T) {
 	if h := holder(ctx, ns); !strings.HasPrefix(h, "replica-a_") {
 		t.Fatalf("lease holder = %q while replica-a is alive", h)
 	}
-	_, body := a.get("/metrics")
+	// The leader reconciles: a model with air-gapped metadata makes the model controller apply one
+	// template, which /metrics counts as a sent apply.
+	createModelWithOneTemplate(ctx, t, ns)
+	wantApply := `aimlite_apply_total{controller="model",kind="aimservicetemplates",outcome="sent"}`
+	var body string
+	waitUntil(t, 30*time.Second, "the leader to count the template apply in /metrics", func() bool {
+		_, body = a.get("/metrics")
+		return strings.Contains(body, wantApply)
+	})
 	if !strings.Contains(body, fmt.Sprintf(`leader_election_master_status{name=%q} 1`, leaseName)) {
 		t.Fatalf("leader metrics lack leader_election_master_status 1:\n%s", grepLines(body, "leader_election"))
 	}
@@ -219,4 +229,29 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// createModelWithOneTemplate creates an AIMModel whose spec.imageMetadata recommends one deployment,
+// so the model controller applies exactly one AIMServiceTemplate without reaching a registry.
+func createModelWithOneTemplate(ctx context.Context, t *testing.T, ns string) {
+	t.Helper()
+	client, err := versioned.NewForConfig(env.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	model := &aimv1.AIMModel{
+		ObjectMeta: metav1.ObjectMeta{Name: "metrics-model", Namespace: ns},
+		Spec: aimv1.AIMModelSpec{
+			Image: "registry.invalid/aim-metrics-model:1.0",
+			ImageMetadata: &aimv1.ImageMetadata{Model: &aimv1.ModelMetadata{
+				CanonicalName: "org/metrics-model",
+				RecommendedDeployments: []aimv1.RecommendedDeployment{
+					{GPUModel: "MI300X", GPUCount: 1, Metric: "latency", Precision: "fp8"},
+				},
+			}},
+		},
+	}
+	if _, err := client.AimV1alpha1().AIMModels(ns).Create(ctx, model, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -114,3 +114,15 @@ func Result(r statemachine.Result, err error) (controller.Result, error) {
 
 // GVR returns the static resource of a kind known to this package.
 func GVR(gvk schema.GroupVersionKind) schema.GroupVersionResource { return static[gvk].gvr }
+
+// ApplyHook reports every apply outcome of a controller ("sent", "skipped", ...), e.g. to
+// Prometheus (pkg/controller/metrics.Prometheus.ApplyHook). A nil hook reports nothing.
+type ApplyHook func(controller string) func(gvr schema.GroupVersionResource, outcome string)
+
+// Attach makes a report its outcomes under the controller's name, and returns a.
+func (h ApplyHook) Attach(a *statemachine.Applier, controller string) *statemachine.Applier {
+	if h != nil && a != nil {
+		a.OnApply = h(controller)
+	}
+	return a
+}

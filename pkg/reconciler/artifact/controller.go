@@ -30,6 +30,8 @@ const Name = constants.ControllerArtifact
 
 // Deps are what Register needs.
 type Deps struct {
+	// ApplyHook, when set, counts this controller's apply outcomes (sent / skipped) for /metrics.
+	ApplyHook wiring.ApplyHook
 	Manager   *controller.Manager
 	Informers aiminformers.SharedInformerFactory
 	Client    versioned.Interface
@@ -95,6 +97,7 @@ func Register(d Deps) (*controller.Controller, error) {
 	if applier == nil {
 		applier = sm.NewApplier(d.Dynamic, childwiring.Resolver(d.Resolver), constants.FieldManager(Name))
 	}
+	d.ApplyHook.Attach(applier, Name)
 
 	r := &Reconciler{Logs: KubeLogTail(d.Kube), Stores: Stores{
 		Jobs:          store.FromIndexer[*batchv1.Job](jobInf.GetIndexer(), batchv1.Resource("jobs")),

@@ -27,6 +27,8 @@ import (
 // Deps are what Register needs. Informers is shared with the other AIM controllers; the caller registers
 // it with the Manager (Register does not).
 type Deps struct {
+	// ApplyHook, when set, counts this controller's apply outcomes (sent / skipped) for /metrics.
+	ApplyHook wiring.ApplyHook
 	Manager   *controller.Manager
 	Informers aiminformers.SharedInformerFactory
 	Client    versioned.Interface
@@ -102,7 +104,7 @@ func Register(d Deps) (*controller.Controller, error) {
 		SystemNamespace: d.SystemNamespace,
 		Recorder:        rec,
 	}
-	applier := statemachine.NewApplier(d.Dynamic, resolver, constants.FieldManager(Name))
+	applier := d.ApplyHook.Attach(statemachine.NewApplier(d.Dynamic, resolver, constants.FieldManager(Name)), Name)
 	applier.Lookup = wiring.CacheLookup(nil, map[schema.GroupVersionResource]cache.SharedIndexInformer{
 		wiring.GVR(aimv1.SchemeGroupVersion.WithKind("AIMClusterModel")): models.Informer(),
 	})

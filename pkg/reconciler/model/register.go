@@ -41,6 +41,8 @@ func TemplateIndexers() cache.Indexers {
 
 // Deps are what Register needs. Informers is shared with the other AIM controllers.
 type Deps struct {
+	// ApplyHook, when set, counts this controller's apply outcomes (sent / skipped) for /metrics.
+	ApplyHook wiring.ApplyHook
 	Manager   *controller.Manager
 	Informers aiminformers.SharedInformerFactory
 	Client    versioned.Interface
@@ -115,7 +117,7 @@ func Register(d Deps) error {
 	})
 
 	// AIMModel.
-	nsApplier := statemachine.NewApplier(d.Dynamic, resolver, constants.FieldManager(constants.ControllerModel))
+	nsApplier := d.ApplyHook.Attach(statemachine.NewApplier(d.Dynamic, resolver, constants.FieldManager(constants.ControllerModel)), constants.ControllerModel)
 	nsApplier.Lookup = lookupVersions
 	nsPipe := &statemachine.Pipeline[*aimv1.AIMModel, *aimv1.AIMModelStatus, Fetched, Observation]{
 		Name:       constants.ControllerModel,
@@ -162,7 +164,7 @@ func Register(d Deps) error {
 	}
 
 	// AIMClusterModel.
-	clApplier := statemachine.NewApplier(d.Dynamic, resolver, constants.FieldManager(constants.ControllerClusterModel))
+	clApplier := d.ApplyHook.Attach(statemachine.NewApplier(d.Dynamic, resolver, constants.FieldManager(constants.ControllerClusterModel)), constants.ControllerClusterModel)
 	clApplier.Lookup = lookupVersions
 	clPipe := &statemachine.Pipeline[*aimv1.AIMClusterModel, *aimv1.AIMModelStatus, Fetched, Observation]{
 		Name:       constants.ControllerClusterModel,

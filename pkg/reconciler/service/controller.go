@@ -37,6 +37,8 @@ const Name = constants.ControllerService
 // Deps are what Register needs. ISVCKind and RouteKind are the optional KServe and Gateway
 // API kinds (shared with other controllers; nil means "never available").
 type Deps struct {
+	// ApplyHook, when set, counts this controller's apply outcomes (sent / skipped) for /metrics.
+	ApplyHook wiring.ApplyHook
 	Manager   *controller.Manager
 	Informers aiminformers.SharedInformerFactory
 	Client    versioned.Interface
@@ -127,6 +129,7 @@ func Register(d Deps) (*controller.Controller, error) {
 	if applier == nil {
 		applier = sm.NewApplier(d.Dynamic, childwiring.Resolver(d.Resolver), constants.FieldManager(Name))
 	}
+	d.ApplyHook.Attach(applier, Name)
 
 	r := &Reconciler{Stores: Stores{
 		Events:           store.FromIndexer[*corev1.Event](evInf.GetIndexer(), corev1.Resource("events")),

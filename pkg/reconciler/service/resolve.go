@@ -23,7 +23,6 @@ import (
 // Reasons aimlite adds to the service contract (the reference computes but never surfaces them).
 const (
 	ReasonTemplateSelectionAmbiguous = "TemplateSelectionAmbiguous"
-	ReasonMultipleModelsFound        = "MultipleModelsFound"
 	ReasonInvalidImageReference      = "InvalidImageReference"
 	ReasonPathTemplateInvalid        = "PathTemplateInvalid"
 	ReasonCreatingDerivedTemplate    = "CreatingDerivedTemplate"
@@ -107,7 +106,9 @@ func (r *Reconciler) resolveImageModel(svc *aimv1.AIMService) modelResolution {
 		return modelResolution{create: m}
 	}
 	sort.Strings(names)
-	return modelResolution{err: sm.NewInvalidSpecError(ReasonMultipleModelsFound,
+	// Unknown, not InvalidSpec (catalogue §2.10 Model row, §1.3): the engine treats it as infra, so the
+	// service is Degraded with DependenciesReachable=False rather than Failed with ConfigValid=False.
+	return modelResolution{err: sm.NewError(sm.CategoryUnknown, constants.ReasonUnknownError,
 		fmt.Sprintf("multiple models found with the same image with image %q: %s", uri, strings.Join(names, ", ")), nil)}
 }
 

@@ -160,7 +160,7 @@ func TestHealthTable(t *testing.T) {
 			component: "Model", state: sm.StateFailed, reason: "InvalidImageReference", category: cat(sm.CategoryInvalidSpec)},
 		{name: "two models with the image", w: world{models: []any{model("a", "img:1", "Ready"), model("b", "img:1", "Ready")}},
 			svc:       svc(func(s *aimv1.AIMService) { s.Spec.Model = aimv1.AIMServiceModel{Image: "img:1"} }),
-			component: "Model", state: sm.StateFailed, reason: "MultipleModelsFound", msgHas: "team-a/a (namespace), team-a/b (namespace)"},
+			component: "Model", state: sm.StateFailed, reason: "UnknownError", msgHas: `multiple models found with the same image with image "img:1": team-a/a (namespace), team-a/b (namespace)`, category: cat(sm.CategoryUnknown)},
 		{name: "explicit template missing", w: world{models: []any{model("llama", "img", "Ready")}},
 			svc:       svc(func(s *aimv1.AIMService) { s.Spec.Template = &aimv1.AIMServiceTemplateConfig{Name: "nope"} }),
 			component: "Template", reason: "TemplateNotFound", msgHas: `template "nope" not found`, category: cat(sm.CategoryMissingUpstreamDependency)},

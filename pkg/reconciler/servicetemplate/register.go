@@ -36,6 +36,8 @@ const LabelControllerUID = "batch.kubernetes.io/controller-uid"
 // Deps are what Register needs. AIMInformers and KubeInformers (used for Nodes) are shared with the other
 // controllers; discovery Jobs and their pods are watched through the template label.
 type Deps struct {
+	// ApplyHook, when set, counts this controller's apply outcomes (sent / skipped) for /metrics.
+	ApplyHook    wiring.ApplyHook
 	Manager      *controller.Manager
 	AIMInformers aiminformers.SharedInformerFactory
 	// Nodes is a node informer holding *corev1.Node or *metav1.PartialObjectMetadata (labels are all GPU
@@ -197,7 +199,7 @@ func Register(d Deps) (*Registered, error) {
 
 	// AIMServiceTemplate.
 	nsName := constants.ControllerServiceTemplate
-	nsApplier := statemachine.NewApplier(d.Dynamic, resolver, constants.FieldManager(nsName))
+	nsApplier := d.ApplyHook.Attach(statemachine.NewApplier(d.Dynamic, resolver, constants.FieldManager(nsName)), nsName)
 	nsApplier.Lookup = versions
 	src := Sources{RuntimeConfigs: lookup, Nodes: listNodes, Pods: podsOf, Logs: logs, Limiter: limiter,
 		Backoff: d.Backoff, SystemNamespace: d.SystemNamespace, Clock: d.Clock, PodAnnotations: d.PodAnnotations}
@@ -240,7 +242,7 @@ func Register(d Deps) (*Registered, error) {
 
 	// AIMClusterServiceTemplate.
 	clName := constants.ControllerClusterServiceTemplate
-	clApplier := statemachine.NewApplier(d.Dynamic, resolver, constants.FieldManager(clName))
+	clApplier := d.ApplyHook.Attach(statemachine.NewApplier(d.Dynamic, resolver, constants.FieldManager(clName)), clName)
 	clApplier.Lookup = versions
 	clRec := NewClusterTemplateReconciler(src, modelInfoCluster, jobsOf(clName))
 	clPipe := &statemachine.Pipeline[*aimv1.AIMClusterServiceTemplate, *aimv1.AIMServiceTemplateStatus, Fetched, Observation]{

@@ -31,6 +31,8 @@ const Name = constants.ControllerTemplateCache
 
 // Deps are what Register needs.
 type Deps struct {
+	// ApplyHook, when set, counts this controller's apply outcomes (sent / skipped) for /metrics.
+	ApplyHook wiring.ApplyHook
 	Manager   *controller.Manager
 	Informers aiminformers.SharedInformerFactory
 	Client    versioned.Interface
@@ -92,6 +94,7 @@ func Register(d Deps) (*controller.Controller, error) {
 	if applier == nil {
 		applier = sm.NewApplier(d.Dynamic, childwiring.Resolver(d.Resolver), constants.FieldManager(Name))
 	}
+	d.ApplyHook.Attach(applier, Name)
 	pipe := NewPipeline(r, d.Client, applier, rec)
 	fin := newFinalizer(d, r.Stores.Artifacts)
 	lister := aim.AIMTemplateCaches().Lister()
