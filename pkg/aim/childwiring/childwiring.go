@@ -7,6 +7,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/aimlite/aimlite/pkg/aim/naming"
+	"k8s.io/apimachinery/pkg/labels"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -159,12 +161,22 @@ func NamespaceTerminating(ctx context.Context, kube kubernetes.Interface, ns str
 	return n.DeletionTimestamp != nil || n.Status.Phase == corev1.NamespaceTerminating
 }
 
-// DeleteNotReady deletes, with a UID precondition, each object whose status is not Ready
-// (Ready children are kept for reuse); absent, forbidden or replaced objects are skipped.
-func DeleteNotReady(ctx context.Context, objs []metav1.Object, status func(metav1.Object) string,
+// DeleteNotReadyLabelled lists the owner's children labelled key=<owner name> in the owner's
+// namespace and deletes, with a UID precondition, each one whose status is not Ready (Ready
+// children are kept for reuse); absent, forbidden or replaced objects are skipped.
+func DeleteNotReadyLabelled[T metav1.Object](ctx context.Context, owner metav1.Object, key string,
+	list func(namespace string, sel labels.Selector) ([]T, error), status func(T) string,
 	del func(ctx context.Context, name string, opts metav1.DeleteOptions) error) error {
+	v := naming.LabelValue(owner.GetName())
+	if v == "" {
+		return nil
+	}
+	children, err := list(owner.GetNamespace(), labels.SelectorFromSet(labels.Set{key: v}))
+	if err != nil {
+		return err
+	}
 	var errs []error
-	for _, o := range objs {
+	for _, o := range children {
 		if status(o) == constants.StatusReady || o.GetDeletionTimestamp() != nil {
 			continue
 		}

@@ -11,7 +11,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
@@ -20,7 +19,6 @@ import (
 	"github.com/aimlite/aimlite/pkg/aim/childwiring"
 	"github.com/aimlite/aimlite/pkg/aim/constants"
 	"github.com/aimlite/aimlite/pkg/aim/kserve"
-	"github.com/aimlite/aimlite/pkg/aim/naming"
 	"github.com/aimlite/aimlite/pkg/aim/runtimeconfig"
 	"github.com/aimlite/aimlite/pkg/aim/store"
 	"github.com/aimlite/aimlite/pkg/aim/wiring"
@@ -294,21 +292,9 @@ func newFinalizer(d Deps, caches store.Store[*aimv1.AIMTemplateCache]) childwiri
 		Name: constants.FinalizerServiceCacheCleanup, GVR: aimv1.SchemeGroupVersion.WithResource("aimservices"),
 		Dynamic: d.Dynamic, Kube: d.Kube, FieldManager: constants.FieldManager(Name),
 		Cleanup: func(ctx context.Context, obj metav1.Object) error {
-			v := naming.LabelValue(obj.GetName())
-			if v == "" {
-				return nil
-			}
-			list, err := caches.List(obj.GetNamespace(), labels.SelectorFromSet(labels.Set{constants.LabelService: v}))
-			if err != nil {
-				return err
-			}
-			objs := make([]metav1.Object, 0, len(list))
-			for _, c := range list {
-				objs = append(objs, c)
-			}
-			return childwiring.DeleteNotReady(ctx, objs, func(o metav1.Object) string {
-				return string(o.(*aimv1.AIMTemplateCache).Status.Status)
-			}, d.Client.AimV1alpha1().AIMTemplateCaches(obj.GetNamespace()).Delete)
+			return childwiring.DeleteNotReadyLabelled(ctx, obj, constants.LabelService, caches.List,
+				func(c *aimv1.AIMTemplateCache) string { return string(c.Status.Status) },
+				d.Client.AimV1alpha1().AIMTemplateCaches(obj.GetNamespace()).Delete)
 		},
 	}
 }

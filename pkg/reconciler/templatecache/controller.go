@@ -8,14 +8,12 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/aimlite/aimlite/pkg/aim/childwiring"
 	"github.com/aimlite/aimlite/pkg/aim/constants"
-	"github.com/aimlite/aimlite/pkg/aim/naming"
 	"github.com/aimlite/aimlite/pkg/aim/runtimeconfig"
 	"github.com/aimlite/aimlite/pkg/aim/store"
 	"github.com/aimlite/aimlite/pkg/aim/wiring"
@@ -186,21 +184,9 @@ func newFinalizer(d Deps, arts store.Store[*aimv1.AIMArtifact]) childwiring.Clea
 		Name: constants.FinalizerArtifactCleanup, GVR: aimv1.SchemeGroupVersion.WithResource("aimtemplatecaches"),
 		Dynamic: d.Dynamic, Kube: d.Kube, FieldManager: constants.FieldManager(Name),
 		Cleanup: func(ctx context.Context, obj metav1.Object) error {
-			v := naming.LabelValue(obj.GetName())
-			if v == "" {
-				return nil
-			}
-			list, err := arts.List(obj.GetNamespace(), labels.SelectorFromSet(labels.Set{constants.LabelTemplateCache: v}))
-			if err != nil {
-				return err
-			}
-			objs := make([]metav1.Object, 0, len(list))
-			for _, a := range list {
-				objs = append(objs, a)
-			}
-			return childwiring.DeleteNotReady(ctx, objs, func(o metav1.Object) string {
-				return string(o.(*aimv1.AIMArtifact).Status.Status)
-			}, d.Client.AimV1alpha1().AIMArtifacts(obj.GetNamespace()).Delete)
+			return childwiring.DeleteNotReadyLabelled(ctx, obj, constants.LabelTemplateCache, arts.List,
+				func(a *aimv1.AIMArtifact) string { return string(a.Status.Status) },
+				d.Client.AimV1alpha1().AIMArtifacts(obj.GetNamespace()).Delete)
 		},
 	}
 }
