@@ -235,8 +235,6 @@ spec:
   model:
     image: %s
 `, image)
-	kd := knownDivergences(t)
-	defer kd.skipIfAny()
 	msg := fmt.Sprintf("multiple models found with the same image with image %q: *", image)
 	waitFor(t, "AIMService", ns, "ambiguous", 30*time.Second, func(u *U) error {
 		if c := findCond(u, "ModelReady"); c == nil || c.Status != "False" || !msgMatches(c.Message, msg) {
@@ -244,7 +242,7 @@ spec:
 		}
 		return nil
 	})
-	kd.waitFor("f10", "AIMService", ns, "ambiguous", 10*time.Second, statusIs("Degraded"),
+	waitFor(t, "AIMService", ns, "ambiguous", 10*time.Second, statusIs("Degraded"),
 		hasCond("ModelReady", "False", "UnknownError", msg),
 		hasCond("DependenciesReachable", "False", "InfrastructureError", "Cannot reach dependencies"),
 		noCond("ConfigValid"))

@@ -16,7 +16,10 @@ import (
 const (
 	ReasonAwaitingDiscoveryOutput = "AwaitingDiscoveryOutput"
 	ReasonInvalidDiscoveryOutput  = "InvalidDiscoveryOutput"
+	ReasonRetryingDiscovery       = "RetryingDiscovery"
 )
+
+const retryMessage = "Backoff expired; replacing the failed discovery Job"
 
 // GetComponentHealth reports RuntimeConfig, (Cluster)Model, GPU (when required), and DiscoveryJob and
 // DiscoveryPods while discovery is pending.
@@ -38,10 +41,18 @@ func (o Observation) GetComponentHealth(ctx context.Context, cs kubernetes.Inter
 				Reason: constants.ReasonPodsReady, Message: "Pods are ready"})
 	}
 	hs = append(hs, o.jobHealth())
-	if o.Phase == PhaseRunning && len(o.Pods) > 0 {
+	if len(o.Pods) == 0 {
+		return hs // DiscoveryPods is reported only when there is a pod (catalogue §2.9)
+	}
+	switch o.Phase {
+	case PhaseRunning, PhaseFailedWaiting:
+		// During the backoff a failed pod is a Spec error (PodFailed, exit code and log excerpt; §2.3 row 5e).
 		h := inspect.PodSlice(ctx, cs, o.Pods)
 		h.Component = constants.ComponentDiscoveryPods
 		hs = append(hs, h)
+	case PhaseFailedRetry:
+		hs = append(hs, statemachine.ComponentHealth{Component: constants.ComponentDiscoveryPods,
+			State: statemachine.StateProgressing, Reason: ReasonRetryingDiscovery, Message: retryMessage})
 	}
 	return hs
 }
@@ -94,14 +105,19 @@ func (o Observation) jobHealth() statemachine.ComponentHealth {
 		return ih
 	case PhaseAwaitingOutput:
 		h.State, h.Reason, h.Message = statemachine.StateProgressing, ReasonAwaitingDiscoveryOutput, "Discovery job completed; waiting for its output: "+o.OutputErr
-	case PhaseFailedWaiting, PhaseFailedRetry:
-		// Explicit state, no categorized error: a failed attempt is retried after the backoff, so it must not
-		// block the plan (which deletes the failed Job when the backoff expires).
-		reason := ReasonInvalidDiscoveryOutput
+	case PhaseFailedWaiting:
+		// A failed Job is a Spec error while the backoff runs (catalogue §2.4, §8): ConfigValid=False and
+		// Ready=InvalidSpec. It blocks apply, which is harmless here: the plan only requeues at the expiry.
 		if o.Job != nil && jobFailed(o.Job) {
-			reason = jobFailureReason(o.Job)
+			ih := inspect.Job(o.Job)
+			ih.Component, ih.DependencyType = h.Component, h.DependencyType
+			return ih
 		}
-		h.State, h.Reason, h.Message = statemachine.StateFailed, reason, o.Failure
+		// Unparsable output of a completed Job: explicit state, the reference has no row for it.
+		h.State, h.Reason, h.Message = statemachine.StateFailed, ReasonInvalidDiscoveryOutput, o.Failure
+	case PhaseFailedRetry:
+		// The backoff expired: no error, so the plan may delete the failed Job (whose name the retry reuses).
+		h.State, h.Reason, h.Message = statemachine.StateProgressing, ReasonRetryingDiscovery, retryMessage
 	}
 	return h
 }

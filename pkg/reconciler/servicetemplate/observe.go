@@ -6,9 +6,10 @@
 //
 // Deliberate differences from the reference (catalogue §8): the concurrency cap is counted from the
 // informer cache plus in-process reservations (no Lease, no List in the planner), and waiting templates
-// are woken when a slot frees; the backoff expiry requeues the template; a failed attempt is reported with
-// an explicit Failed state instead of an InvalidSpec error, so the plan can delete the failed Job (whose
-// name the retry reuses) when the backoff expires; `Discovered` stays True after success (and DiscoveryJobReady and
+// are woken when a slot frees; the backoff expiry requeues the template. A failed Job is the reference's
+// Spec error (JobBackoffLimitExceeded, PodFailed) only while the backoff runs; once it expires the discovery
+// components report Progressing (RetryingDiscovery) so the plan can delete the failed Job (whose name the
+// retry reuses) and create the next one. `Discovered` stays True after success (and DiscoveryJobReady and
 // DiscoveryPodsReady stay True, as the reference's stale conditions do); node affinity lists device IDs sorted; the
 // discovery Job has activeDeadlineSeconds so a stuck pod cannot hold a slot forever.
 package servicetemplate

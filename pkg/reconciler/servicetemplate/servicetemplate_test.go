@@ -104,16 +104,78 @@ func TestFailureRecordedOnce(t *testing.T) {
 	if p.RequeueAfter != 50*time.Second+expirySlack || !p.Empty() {
 		t.Errorf("waiting plan must requeue at expiry: %+v", p)
 	}
-	if h := o2.jobHealth(); h.State != statemachine.StateFailed || h.Reason != "JobBackoffLimitExceeded" || len(h.Errors) != 0 {
-		t.Errorf("failed attempt must not block the plan: %+v", h)
+	// During the backoff the failed Job and its failed pod are Spec errors (catalogue §2.3 row 5e, §2.4):
+	// the engine sets ConfigValid=False/InvalidSpec and the template is Failed.
+	f.Pods = []*corev1.Pod{failedPod(3, "boom")}
+	o2.Fetched = f
+	got := components(o2)
+	if h := got["DiscoveryJob"]; specError(h) != "JobBackoffLimitExceeded" || h.GetState() != statemachine.StateFailed || h.GetMessage() != "exit 3" {
+		t.Errorf("failed Job in backoff must be a Spec error: %+v", h)
 	}
-	// After expiry the failed Job is deleted so the same-named Job can be created again.
+	if h := got["DiscoveryPods"]; specError(h) != "PodFailed" || h.GetMessage() != "Container discovery failed with exit code 3: boom" {
+		t.Errorf("failed pod in backoff must be PodFailed (Spec): %+v", h)
+	}
+	// After expiry the failed Job is deleted so the same-named Job can be created again; the discovery
+	// components must not carry the Spec error then, or the engine would block that delete.
 	f.Now = t0.Add(51 * time.Second)
 	o3 := Compose(tp, "ns", f, discovery.Backoff{})
 	p = (&Reconciler[*aimv1.AIMServiceTemplate]{}).PlanResources(context.Background(), statemachine.ReconcileContext[*aimv1.AIMServiceTemplate]{Object: &aimv1.AIMServiceTemplate{}}, o3)
 	if o3.Phase != PhaseFailedRetry || len(p.ToDelete()) != 1 {
 		t.Errorf("retry plan: phase %d %+v", o3.Phase, p)
 	}
+	got = components(o3)
+	for _, c := range []string{"DiscoveryJob", "DiscoveryPods"} {
+		if h, ok := got[c]; !ok || len(h.Errors) != 0 || h.GetState() != statemachine.StateProgressing || h.GetReason() != ReasonRetryingDiscovery {
+			t.Errorf("%s after the backoff: %+v, want Progressing/%s without errors", c, h, ReasonRetryingDiscovery)
+		}
+	}
+	// The failed Job is gone: a new attempt is created (no discovery component carries an error).
+	f.Job, f.Pods = nil, nil
+	tp.Status.Discovery = o3.Discovery
+	o4 := Compose(tp, "ns", f, discovery.Backoff{})
+	if o4.Phase != PhaseCreate {
+		t.Errorf("after the delete: phase %d, want create", o4.Phase)
+	}
+	for c, h := range components(o4) {
+		if len(h.Errors) != 0 {
+			t.Errorf("%s after the delete carries %v", c, h.Errors)
+		}
+	}
+}
+
+// An unparsable output of a completed Job keeps the explicit Failed state (no reference row, no error).
+func TestInvalidOutputIsExplicitFailed(t *testing.T) {
+	f := Fetched{Now: t0, Model: okModel(), GPU: cluster, Job: job(batchv1.JobComplete, t0.Add(-time.Second), ""), Logs: "boom"}
+	o := Compose(tpl(), "ns", f, discovery.Backoff{})
+	if h := o.jobHealth(); h.State != statemachine.StateFailed || h.Reason != ReasonInvalidDiscoveryOutput || len(h.Errors) != 0 {
+		t.Errorf("invalid output: %+v", h)
+	}
+}
+
+func components(o Observation) map[string]statemachine.ComponentHealth {
+	got := map[string]statemachine.ComponentHealth{}
+	for _, h := range o.GetComponentHealth(context.Background(), nil) {
+		got[h.Component] = h
+	}
+	return got
+}
+
+// specError returns the reason of h's InvalidSpec error, or "".
+func specError(h statemachine.ComponentHealth) string {
+	for _, err := range h.Errors {
+		if se := statemachine.CategorizeError(err); se.Category() == statemachine.CategoryInvalidSpec {
+			return se.Reason()
+		}
+	}
+	return ""
+}
+
+func failedPod(exit int32, msg string) *corev1.Pod {
+	p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "discover-t-x-abc", Namespace: "ns"}}
+	p.Status.Phase = corev1.PodFailed
+	p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "discovery",
+		State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: exit, Reason: "Error", Message: msg}}}}
+	return p
 }
 
 func TestPlanCreateRespectsSlot(t *testing.T) {
