@@ -251,7 +251,7 @@ spec:
 		fieldIs("default", "spec", "runtimeConfigName"),
 		fieldIs("hf://org/ovr", "spec", "modelSources", "0", "sourceUri"))
 	expect(t, d, fieldIs(true, "spec", "caching", "enabled"))
-	kd.expect("f1", d, noBlockOwnerDeletion())
+	expect(t, d, controllerRefBlocksDeletion())
 }
 
 // A download pod that fails with "No space left on device" in its log: the pods inspector classifies it

@@ -349,14 +349,20 @@ func controlledBy(owner *U) check {
 }
 
 // noBlockOwnerDeletion: the contract's owner references carry no blockOwnerDeletion (§3.2 step 3).
-func noBlockOwnerDeletion() check {
+// controllerRefBlocksDeletion checks aimlite's deliberate deviation from catalogue §3.2 step 3
+// (FINDINGS.md#f1): the controller owner reference sets blockOwnerDeletion, so a foreground
+// deletion of the owner waits for its children.
+func controllerRefBlocksDeletion() check {
 	return func(u *U) error {
 		for _, r := range u.GetOwnerReferences() {
-			if r.BlockOwnerDeletion != nil && *r.BlockOwnerDeletion {
-				return fmt.Errorf("owner reference to %s %s sets blockOwnerDeletion (catalogue §3.2 step 3: none)", r.Kind, r.Name)
+			if r.Controller != nil && *r.Controller {
+				if r.BlockOwnerDeletion == nil || !*r.BlockOwnerDeletion {
+					return fmt.Errorf("controller owner reference to %s %s does not set blockOwnerDeletion", r.Kind, r.Name)
+				}
+				return nil
 			}
 		}
-		return nil
+		return fmt.Errorf("no controller owner reference")
 	}
 }
 

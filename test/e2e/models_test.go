@@ -71,7 +71,7 @@ spec:
 			fieldIs(deps[i].GPUModel, "spec", "hardware", "gpu", "model"),
 			fieldIs(1, "spec", "hardware", "gpu", "requests"),
 		)
-		kd.expect("f1", tpl, noBlockOwnerDeletion())
+		expect(t, tpl, controllerRefBlocksDeletion())
 		if i == 0 {
 			expect(t, tpl, fieldIs("p-lat", "spec", "profileId"))
 		}
@@ -134,7 +134,7 @@ spec:
 		fieldIs("unoptimized", "spec", "type"),
 		fieldIs("hf://org/tiny-1b", "spec", "modelSources", "0", "sourceUri"),
 	)
-	kd.expect("f1", tpl, noBlockOwnerDeletion())
+	expect(t, tpl, controllerRefBlocksDeletion())
 	tpl = waitFor(t, "AIMServiceTemplate", ns, name, 30*time.Second, statusIs("Ready"),
 		hasCond("Discovered", "True", "InlineModelSources", "Model sources provided in-line in spec"),
 		hasCond("GPUReady", "True", "GPUAvailable", "GPU model 'MI300X' is available"),
@@ -215,7 +215,7 @@ spec:
 		labelIs("app.kubernetes.io/managed-by", "aim-cluster-model-controller"),
 		labelIs("aim.eai.amd.com/cluster-model.name", name),
 		controlledBy(m))
-	kd.expect("f1", tpl, noBlockOwnerDeletion())
+	expect(t, tpl, controllerRefBlocksDeletion())
 	if !env.Local() {
 		t.Skip("discovery needs pod logs (local control plane only); names and labels checked")
 	}

@@ -126,9 +126,9 @@ spec:
 		fieldIs(`["ReadWriteMany"]`, "spec", "accessModes"),
 		fieldIs("2Gi", "spec", "resources", "requests", "storage")) // ceil(1Gi × 1.10) in whole Gi
 
-	kd.expect("f1", pvc, noBlockOwnerDeletion())
+	expect(t, pvc, controllerRefBlocksDeletion())
 	job := waitFor(t, "Job", ns, artifactChildName(artName, artUID, "download"), 30*time.Second)
-	kd.expect("f1", job, noBlockOwnerDeletion())
+	expect(t, job, controllerRefBlocksDeletion())
 	expect(t, job, controlledBy(art),
 		labelIs("aim.eai.amd.com/cache.name", artName),
 		labelIs("aim.eai.amd.com/cache.type", "artifact"),
@@ -197,7 +197,7 @@ spec:
 			return nil
 		},
 	)
-	kd.expect("f1", isvc, noBlockOwnerDeletion())
+	expect(t, isvc, controllerRefBlocksDeletion())
 	starting := waitFor(t, "AIMService", ns, "chat", 30*time.Second, statusIs("Starting"),
 		hasCond("InferenceServiceReady", "False", "CreatingRuntime", "InferenceService is not ready"),
 		hasCond("ModelReady", "True", "ModelResolved", "AIMModel svc-model is ready"),

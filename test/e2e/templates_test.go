@@ -228,7 +228,7 @@ spec:
 			"AIM_LOG_LEVEL_ROOT=CRITICAL", "AIM_LOG_LEVEL=CRITICAL", "AIM_METRIC=latency", "AIM_PRECISION=fp8",
 			"AIM_GPU_MODEL=MI300X", "AIM_GPU_COUNT=1"),
 	)
-	kd.expect("f1", job, noBlockOwnerDeletion())
+	expect(t, job, controllerRefBlocksDeletion())
 	got := waitFor(t, "AIMServiceTemplate", ns, "tpl-disc", 90*time.Second, statusIs("Ready"),
 		hasCond("Ready", "True", "AllComponentsReady", "All components are ready"))
 	// The discovery components are computed until the template is Ready and then stay as they were.
