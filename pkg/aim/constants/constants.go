@@ -3,7 +3,11 @@
 // reconciler writes the same wire values as the reference operator. Source: shared/contract/catalogue.md.
 package constants
 
-import "time"
+import (
+	"time"
+
+	"github.com/aimlite/aimlite/pkg/statemachine"
+)
 
 // Group is the API group of every AIM kind.
 const Group = "aim.eai.amd.com"
@@ -131,23 +135,23 @@ func StatusPriority(s string) int {
 	return 0
 }
 
-// Framework condition types and reasons (§1.0).
+// Framework condition types and reasons (§1.0): the engine writes them, so they are its strings.
 const (
-	CondDependenciesReachable = "DependenciesReachable"
-	CondAuthValid             = "AuthValid"
-	CondConfigValid           = "ConfigValid"
-	CondReady                 = "Ready"
+	CondDependenciesReachable = statemachine.ConditionDependenciesReachable
+	CondAuthValid             = statemachine.ConditionAuthValid
+	CondConfigValid           = statemachine.ConditionConfigValid
+	CondReady                 = statemachine.ConditionReady
 	ReadySuffix               = "Ready"
 
-	ReasonReachable           = "Reachable"
-	ReasonInfrastructureError = "InfrastructureError"
-	ReasonAuthenticationValid = "AuthenticationValid"
-	ReasonAuthError           = "AuthError"
-	ReasonConfigurationValid  = "ConfigurationValid"
-	ReasonInvalidSpec         = "InvalidSpec"
-	ReasonReferenceNotFound   = "ReferenceNotFound"
-	ReasonAllComponentsReady  = "AllComponentsReady"
-	ReasonProgressing         = "Progressing"
+	ReasonReachable           = statemachine.ReasonReachable
+	ReasonInfrastructureError = statemachine.ReasonInfrastructureError
+	ReasonAuthenticationValid = statemachine.ReasonAuthenticationValid
+	ReasonAuthError           = statemachine.ReasonAuthError
+	ReasonConfigurationValid  = statemachine.ReasonConfigurationValid
+	ReasonInvalidSpec         = statemachine.ReasonInvalidSpec
+	ReasonReferenceNotFound   = statemachine.ReasonReferenceNotFound
+	ReasonAllComponentsReady  = statemachine.ReasonAllComponentsReady
+	ReasonProgressing         = statemachine.ReasonProgressing
 
 	MsgReferenceNotFound = "Referenced resource not found"
 	MsgUpstreamNotFound  = "Upstream dependency not found"
