@@ -6,6 +6,7 @@ package wiring
 import (
 	"context"
 	"fmt"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -125,4 +126,36 @@ func (h ApplyHook) Attach(a *statemachine.Applier, controller string) *statemach
 		a.OnApply = h(controller)
 	}
 	return a
+}
+
+// ReconcileNamespaced returns the reconcile function every AIM controller of a namespaced kind
+// shares: read the object from the informer cache (gone: nothing to do), let before handle it
+// first (a finalizer; done stops here; nil skips it), then run the engine's pipeline.
+func ReconcileNamespaced[T metav1.Object, L interface{ Get(name string) (T, error) }](lister func(namespace string) L,
+	before func(context.Context, metav1.Object) (bool, error), run func(context.Context, T) (statemachine.Result, error)) controller.ReconcileFunc {
+	return reconcileCached(func(k controller.Key) (T, error) { return lister(k.Namespace).Get(k.Name) }, before, run)
+}
+
+// ReconcileCluster is ReconcileNamespaced for a cluster-scoped kind.
+func ReconcileCluster[T metav1.Object](get func(name string) (T, error),
+	before func(context.Context, metav1.Object) (bool, error), run func(context.Context, T) (statemachine.Result, error)) controller.ReconcileFunc {
+	return reconcileCached(func(k controller.Key) (T, error) { return get(k.Name) }, before, run)
+}
+
+func reconcileCached[T metav1.Object](get func(controller.Key) (T, error),
+	before func(context.Context, metav1.Object) (bool, error), run func(context.Context, T) (statemachine.Result, error)) controller.ReconcileFunc {
+	return func(ctx context.Context, key controller.Key) (controller.Result, error) {
+		obj, err := get(key)
+		if apierrors.IsNotFound(err) {
+			return controller.Result{}, nil
+		} else if err != nil {
+			return controller.Result{}, err
+		}
+		if before != nil {
+			if done, err := before(ctx, obj); done {
+				return controller.Result{}, err
+			}
+		}
+		return Result(run(ctx, obj))
+	}
 }

@@ -7,7 +7,6 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/dynamic"
@@ -113,16 +112,7 @@ func Register(d Deps) (*controller.Controller, error) {
 	pipe := NewPipeline(r, d.Client, d.Kube, applier, rec)
 	lister := aim.AIMArtifacts().Lister()
 	ctl, err := controller.New(controller.Options{Name: Name, Queue: d.Queue,
-		Reconcile: func(ctx context.Context, key controller.Key) (controller.Result, error) {
-			a, err := lister.AIMArtifacts(key.Namespace).Get(key.Name)
-			if apierrors.IsNotFound(err) {
-				return controller.Result{}, nil
-			} else if err != nil {
-				return controller.Result{}, err
-			}
-			res, err := pipe.Run(ctx, a)
-			return controller.Result{Requeue: res.Requeue, RequeueAfter: res.RequeueAfter}, err
-		}})
+		Reconcile: wiring.ReconcileNamespaced(lister.AIMArtifacts, nil, pipe.Run)})
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
@@ -136,15 +135,7 @@ func Register(d Deps) error {
 		PauseAnnotation: constants.AnnotationReconciliationPaused,
 	}
 	nsCtl, err := controller.New(controller.Options{Name: constants.ControllerModel, Queue: d.Queue,
-		Reconcile: func(ctx context.Context, key controller.Key) (controller.Result, error) {
-			obj, err := models.Lister().AIMModels(key.Namespace).Get(key.Name)
-			if apierrors.IsNotFound(err) {
-				return controller.Result{}, nil
-			} else if err != nil {
-				return controller.Result{}, err
-			}
-			return wiring.Result(nsPipe.Run(ctx, obj))
-		}})
+		Reconcile: wiring.ReconcileNamespaced(models.Lister().AIMModels, nil, nsPipe.Run)})
 	if err != nil {
 		return err
 	}
@@ -183,15 +174,7 @@ func Register(d Deps) error {
 		PauseAnnotation: constants.AnnotationReconciliationPaused,
 	}
 	clCtl, err := controller.New(controller.Options{Name: constants.ControllerClusterModel, Queue: d.Queue,
-		Reconcile: func(ctx context.Context, key controller.Key) (controller.Result, error) {
-			obj, err := cmodels.Lister().Get(key.Name)
-			if apierrors.IsNotFound(err) {
-				return controller.Result{}, nil
-			} else if err != nil {
-				return controller.Result{}, err
-			}
-			return wiring.Result(clPipe.Run(ctx, obj))
-		}})
+		Reconcile: wiring.ReconcileCluster(cmodels.Lister().Get, nil, clPipe.Run)})
 	if err != nil {
 		return err
 	}

@@ -6,8 +6,8 @@ package runtimeconfig
 
 import (
 	"context"
+	"github.com/aimlite/aimlite/pkg/aim/wiring"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/aimlite/aimlite/pkg/aim/constants"
@@ -97,10 +97,6 @@ func recorder(d Deps, name string) statemachine.Recorder {
 	return d.Recorder(name)
 }
 
-func toResult(r statemachine.Result, err error) (controller.Result, error) {
-	return controller.Result{Requeue: r.Requeue, RequeueAfter: r.RequeueAfter}, err
-}
-
 // Register wires both runtime-config controllers onto the manager.
 func Register(d Deps) error {
 	nsInf := d.Informers.Aim().V1alpha1().AIMRuntimeConfigs()
@@ -108,15 +104,7 @@ func Register(d Deps) error {
 
 	nsPipe := NewNamespacedPipeline(d.Client, recorder(d, NameNamespaced))
 	nsCtl, err := controller.New(controller.Options{Name: NameNamespaced, Queue: d.Queue,
-		Reconcile: func(ctx context.Context, key controller.Key) (controller.Result, error) {
-			obj, err := nsInf.Lister().AIMRuntimeConfigs(key.Namespace).Get(key.Name)
-			if apierrors.IsNotFound(err) {
-				return controller.Result{}, nil
-			} else if err != nil {
-				return controller.Result{}, err
-			}
-			return toResult(nsPipe.Run(ctx, obj))
-		}})
+		Reconcile: wiring.ReconcileNamespaced(nsInf.Lister().AIMRuntimeConfigs, nil, nsPipe.Run)})
 	if err != nil {
 		return err
 	}
@@ -126,15 +114,7 @@ func Register(d Deps) error {
 
 	clPipe := NewClusterPipeline(d.Client, recorder(d, NameCluster))
 	clCtl, err := controller.New(controller.Options{Name: NameCluster, Queue: d.Queue,
-		Reconcile: func(ctx context.Context, key controller.Key) (controller.Result, error) {
-			obj, err := clInf.Lister().Get(key.Name)
-			if apierrors.IsNotFound(err) {
-				return controller.Result{}, nil
-			} else if err != nil {
-				return controller.Result{}, err
-			}
-			return toResult(clPipe.Run(ctx, obj))
-		}})
+		Reconcile: wiring.ReconcileCluster(clInf.Lister().Get, nil, clPipe.Run)})
 	if err != nil {
 		return err
 	}

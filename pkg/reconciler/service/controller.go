@@ -8,7 +8,6 @@ import (
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -150,19 +149,7 @@ func Register(d Deps) (*controller.Controller, error) {
 	fin := newFinalizer(d, r.Stores.Caches)
 	lister := aim.AIMServices().Lister()
 	ctl, err := controller.New(controller.Options{Name: Name, Queue: d.Queue,
-		Reconcile: func(ctx context.Context, key controller.Key) (controller.Result, error) {
-			svc, err := lister.AIMServices(key.Namespace).Get(key.Name)
-			if apierrors.IsNotFound(err) {
-				return controller.Result{}, nil
-			} else if err != nil {
-				return controller.Result{}, err
-			}
-			if done, err := fin.Handle(ctx, svc); done {
-				return controller.Result{}, err
-			}
-			res, err := pipe.Run(ctx, svc)
-			return controller.Result{Requeue: res.Requeue, RequeueAfter: res.RequeueAfter}, err
-		}})
+		Reconcile: wiring.ReconcileNamespaced(lister.AIMServices, fin.Handle, pipe.Run)})
 	if err != nil {
 		return nil, err
 	}

@@ -6,7 +6,6 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -220,15 +219,7 @@ func Register(d Deps) (*Registered, error) {
 		Recorder: rec(nsName), PauseAnnotation: constants.AnnotationReconciliationPaused, Clock: d.Clock,
 	}
 	nsCtl, err := controller.New(controller.Options{Name: nsName, Queue: d.Queue,
-		Reconcile: func(ctx context.Context, key controller.Key) (controller.Result, error) {
-			obj, err := tpls.Lister().AIMServiceTemplates(key.Namespace).Get(key.Name)
-			if apierrors.IsNotFound(err) {
-				return controller.Result{}, nil
-			} else if err != nil {
-				return controller.Result{}, err
-			}
-			return wiring.Result(nsPipe.Run(ctx, obj))
-		}})
+		Reconcile: wiring.ReconcileNamespaced(tpls.Lister().AIMServiceTemplates, nil, nsPipe.Run)})
 	if err != nil {
 		return nil, err
 	}
@@ -259,15 +250,7 @@ func Register(d Deps) (*Registered, error) {
 		Recorder: rec(clName), PauseAnnotation: constants.AnnotationReconciliationPaused, Clock: d.Clock,
 	}
 	clCtl, err := controller.New(controller.Options{Name: clName, Queue: d.Queue,
-		Reconcile: func(ctx context.Context, key controller.Key) (controller.Result, error) {
-			obj, err := ctpls.Lister().Get(key.Name)
-			if apierrors.IsNotFound(err) {
-				return controller.Result{}, nil
-			} else if err != nil {
-				return controller.Result{}, err
-			}
-			return wiring.Result(clPipe.Run(ctx, obj))
-		}})
+		Reconcile: wiring.ReconcileCluster(ctpls.Lister().Get, nil, clPipe.Run)})
 	if err != nil {
 		return nil, err
 	}

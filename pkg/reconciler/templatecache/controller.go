@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/dynamic"
@@ -97,19 +96,7 @@ func Register(d Deps) (*controller.Controller, error) {
 	fin := newFinalizer(d, r.Stores.Artifacts)
 	lister := aim.AIMTemplateCaches().Lister()
 	ctl, err := controller.New(controller.Options{Name: Name, Queue: d.Queue,
-		Reconcile: func(ctx context.Context, key controller.Key) (controller.Result, error) {
-			c, err := lister.AIMTemplateCaches(key.Namespace).Get(key.Name)
-			if apierrors.IsNotFound(err) {
-				return controller.Result{}, nil
-			} else if err != nil {
-				return controller.Result{}, err
-			}
-			if done, err := fin.Handle(ctx, c); done {
-				return controller.Result{}, err
-			}
-			res, err := pipe.Run(ctx, c)
-			return controller.Result{Requeue: res.Requeue, RequeueAfter: res.RequeueAfter}, err
-		}})
+		Reconcile: wiring.ReconcileNamespaced(lister.AIMTemplateCaches, fin.Handle, pipe.Run)})
 	if err != nil {
 		return nil, err
 	}
