@@ -35,7 +35,6 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
-	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/record"
 
 	"github.com/aimlite/aimlite/internal/testenv"
@@ -110,40 +109,18 @@ func (k staticKeychain) Resolve(authn.Resource) (authn.Authenticator, error) {
 	return &authn.Basic{Username: k.user, Password: k.pass}, nil
 }
 
-// statusWrites counts the operator's writes to AIMClusterModelSource status, per source name.
-type statusWrites struct {
-	mu sync.Mutex
-	m  map[string]int
-}
-
-func (s *statusWrites) get(name string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.m[name]
-}
-
-type countingRT struct {
-	rt http.RoundTripper
-	s  *statusWrites
-}
-
-func (c countingRT) RoundTrip(r *http.Request) (*http.Response, error) {
-	p := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
-	if r.Method == http.MethodPut && len(p) >= 3 && p[len(p)-1] == "status" && p[len(p)-3] == "aimclustermodelsources" {
-		c.s.mu.Lock()
-		c.s.m[p[len(p)-2]]++
-		c.s.mu.Unlock()
-	}
-	return c.rt.RoundTrip(r)
-}
-
 const systemNS = "aim-system"
 
 type operator struct {
 	client     versioned.Interface // the test's own client
 	kube       kubernetes.Interface
-	writes     *statusWrites
+	muts       *testenv.Mutations // the operator's mutating requests
 	reconciles atomic.Int64
+}
+
+// statusWrites is the number of the operator's status writes to the AIMClusterModelSource name.
+func (o *operator) statusWrites(name string) int {
+	return o.muts.OfObject("PUT aimclustermodelsources/status", name)
 }
 
 // reconcileCounter counts finished reconciles (controller metrics hook).
@@ -163,9 +140,9 @@ func startOperator(t *testing.T) *operator {
 		if _, err := env.Client.CoreV1().Namespaces().Create(bg, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: systemNS}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 			t.Fatalf("system namespace: %v", err)
 		}
-		o := &operator{client: versioned.NewForConfigOrDie(env.Config), kube: env.Client, writes: &statusWrites{m: map[string]int{}}}
-		cfg := rest.CopyConfig(env.Config)
-		cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return countingRT{rt: rt, s: o.writes} })
+		o := &operator{client: versioned.NewForConfigOrDie(env.Config), kube: env.Client}
+		cfg, muts := testenv.CountMutations(env.Config)
+		o.muts = muts
 		client := versioned.NewForConfigOrDie(cfg)
 		factory := aiminformers.NewSharedInformerFactory(client, 0)
 		mgr := controller.NewManager()
@@ -318,7 +295,7 @@ func TestWildcardSourceCreatesModels(t *testing.T) {
 	// Quiet between syncs: a reconcile (here from a metadata-only change of the source) reads neither the
 	// registry nor writes status; model status/label churn does not even reconcile.
 	time.Sleep(time.Second) // let the post-sync model events settle
-	requests, writes, reconciles := reg.requests.Load(), o.writes.get(name), o.reconciles.Load()
+	requests, writes, reconciles := reg.requests.Load(), o.statusWrites(name), o.reconciles.Load()
 	patch := []byte(`{"metadata":{"labels":{"touched":"yes"}}}`)
 	if _, err := o.client.AimV1alpha1().AIMClusterModels().Patch(bg, models[0].Name, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
 		t.Fatal(err)
@@ -330,8 +307,8 @@ func TestWildcardSourceCreatesModels(t *testing.T) {
 		return o.reconciles.Load() > reconciles, ""
 	})
 	time.Sleep(time.Second)
-	if reg.requests.Load() != requests || o.writes.get(name) != writes {
-		t.Errorf("between syncs: registry requests %d→%d, status writes %d→%d", requests, reg.requests.Load(), writes, o.writes.get(name))
+	if reg.requests.Load() != requests || o.statusWrites(name) != writes {
+		t.Errorf("between syncs: registry requests %d→%d, status writes %d→%d", requests, reg.requests.Load(), writes, o.statusWrites(name))
 	}
 	if n := reg.catalogs.Load(); n != 1 {
 		t.Errorf("the registry catalog was read %d times, want exactly one sync", n)

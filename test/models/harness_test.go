@@ -7,7 +7,6 @@ package models
 
 import (
 	"context"
-	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,7 +20,6 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
-	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
 
 	"github.com/go-logr/logr"
@@ -54,71 +52,9 @@ const (
 	failPrefix = "fail-"
 )
 
-// mutations counts the operator's mutating requests by "VERB resource".
-type mutations struct {
-	mu sync.Mutex
-	m  map[string]int
-	n  atomic.Int64
-}
-
-func (c *mutations) add(verb, path string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil {
-		c.m = map[string]int{}
-	}
-	c.m[verb+" "+resourceOf(path)]++
-	c.n.Add(1)
-}
-
-// resourceOf turns /api/v1/... or /apis/g/v/[namespaces/ns/]res[/name[/sub]] into "res[/sub]".
-func resourceOf(path string) string {
-	parts := strings.Split(strings.Trim(path, "/"), "/")
-	switch {
-	case len(parts) > 2 && parts[0] == "api":
-		parts = parts[2:]
-	case len(parts) > 3 && parts[0] == "apis":
-		parts = parts[3:]
-	default:
-		return path
-	}
-	if len(parts) > 2 && parts[0] == "namespaces" {
-		parts = parts[2:]
-	}
-	res := parts[0]
-	if len(parts) > 2 {
-		res += "/" + parts[2]
-	}
-	return res
-}
-
-func (c *mutations) snapshot() map[string]int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := map[string]int{}
-	for k, v := range c.m {
-		out[k] = v
-	}
-	return out
-}
-
-type countingRT struct {
-	rt http.RoundTripper
-	c  *mutations
-}
-
-func (c countingRT) RoundTrip(r *http.Request) (*http.Response, error) {
-	switch r.Method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions:
-	default:
-		c.c.add(r.Method, r.URL.Path)
-	}
-	return c.rt.RoundTrip(r)
-}
-
 // operator is the runtime-config, model and template controllers running in-process.
 type operator struct {
-	muts   *mutations
+	muts   *testenv.Mutations  // the operator's mutating requests; idle must add none
 	client versioned.Interface // the test's own client (not counted)
 	kube   kubernetes.Interface
 	dyn    dynamic.Interface
@@ -136,13 +72,13 @@ func startOperator(t *testing.T) *operator {
 	t.Helper()
 	opOnce.Do(func() {
 		ctx := context.Background()
-		o := &operator{muts: &mutations{}, client: versioned.NewForConfigOrDie(env.Config), kube: env.Client, dyn: env.Dynamic}
+		o := &operator{client: versioned.NewForConfigOrDie(env.Config), kube: env.Client, dyn: env.Dynamic}
 		if _, err := env.Client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: systemNS}}, metav1.CreateOptions{}); err != nil && !strings.Contains(err.Error(), "already exists") {
 			t.Fatalf("system namespace: %v", err)
 		}
-		cfg := rest.CopyConfig(env.Config)
+		cfg, muts := testenv.CountMutations(env.Config)
+		o.muts = muts
 		cfg.QPS, cfg.Burst = 200, 400
-		cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return countingRT{rt: rt, c: o.muts} })
 		client := versioned.NewForConfigOrDie(cfg)
 		kube := kubernetes.NewForConfigOrDie(cfg)
 		dyn := dynamic.NewForConfigOrDie(cfg)

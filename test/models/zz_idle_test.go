@@ -67,9 +67,9 @@ func TestZeroMutationsWhenIdle(t *testing.T) {
 		return len(terminating) == 0 && running == 0, fmt.Sprintf("terminating %v, running %d", terminating, running)
 	})
 	time.Sleep(3 * time.Second) // let the last status writes of the convergence land
-	before, start := o.muts.snapshot(), o.muts.n.Load()
+	before, start := o.muts.Snapshot(), o.muts.Total()
 	time.Sleep(idleWindow)
-	after, end := o.muts.snapshot(), o.muts.n.Load()
+	after, end := o.muts.Snapshot(), o.muts.Total()
 	delta := map[string]int{}
 	for k, v := range after {
 		if d := v - before[k]; d != 0 {

@@ -5,8 +5,6 @@ package statemachine_test
 
 import (
 	"context"
-	"net/http"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,7 +20,6 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes/scheme"
 	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
-	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/klog/v2"
@@ -48,26 +45,6 @@ var (
 	isvcGVR  = schema.GroupVersionResource{Group: "serving.kserve.io", Version: "v1beta1", Resource: "inferenceservices"}
 	cmGVR    = corev1.SchemeGroupVersion.WithResource("configmaps")
 )
-
-// counter counts mutating requests (anything but GET/LIST/WATCH) sent through a rest.Config.
-type counter struct{ n atomic.Int64 }
-
-func (c *counter) wrap(cfg *rest.Config) *rest.Config {
-	cfg = rest.CopyConfig(cfg)
-	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper {
-		return roundTripFunc(func(r *http.Request) (*http.Response, error) {
-			if r.Method != http.MethodGet && r.Method != http.MethodHead {
-				c.n.Add(1)
-			}
-			return rt.RoundTrip(r)
-		})
-	}
-	return cfg
-}
-
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // owner reconciles an HTTPRoute (standing in for any primary kind without Go types): it owns a ConfigMap
 // and an InferenceService (a foreign, schema-less CRD) and reports both as components.
@@ -111,14 +88,13 @@ type fixture struct {
 	ns       string
 	routes   dynamic.ResourceInterface
 	pipeline *sm.Pipeline[U, U, seen, seen]
-	mutating *counter
+	mutating *testenv.Mutations
 }
 
 func setup(t *testing.T) *fixture {
 	t.Helper()
 	ns := env.Namespace(t)
-	c := &counter{}
-	cfg := c.wrap(env.Config)
+	cfg, c := testenv.CountMutations(env.Config)
 	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -211,9 +187,9 @@ func TestOwnedChildrenAppliedThenQuietThenCollected(t *testing.T) {
 	}
 
 	// Unchanged object, unchanged children: not a single mutating request.
-	before := f.mutating.n.Load()
+	before := f.mutating.Total()
 	f.run(t, route)
-	if n := f.mutating.n.Load() - before; n != 0 {
+	if n := f.mutating.Total() - before; n != 0 {
 		t.Fatalf("unchanged reconcile sent %d mutating requests", n)
 	}
 	// Two applies in total: the children were sent once, every later reconcile skipped them.

@@ -4,10 +4,7 @@ package harness
 
 import (
 	"context"
-	"net/http"
-	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,7 +12,6 @@ import (
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
 	"k8s.io/klog/v2"
 
@@ -32,69 +28,9 @@ import (
 	sm "github.com/aimlite/aimlite/pkg/statemachine"
 )
 
-// Mutations counts the operator's mutating API requests by "VERB resource".
-type Mutations struct {
-	mu sync.Mutex
-	m  map[string]int
-	n  atomic.Int64
-}
-
-func (c *Mutations) add(verb, path string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil {
-		c.m = map[string]int{}
-	}
-	c.m[verb+" "+resourceOf(path)]++
-	c.n.Add(1)
-}
-
-// Snapshot returns the counts so far.
-func (c *Mutations) Snapshot() map[string]int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := map[string]int{}
-	for k, v := range c.m {
-		out[k] = v
-	}
-	return out
-}
-
-// resourceOf turns /apis/g/v/namespaces/ns/res/name/sub into "res[/sub]".
-func resourceOf(path string) string {
-	parts := strings.Split(strings.Trim(path, "/"), "/")
-	for i := 0; i < len(parts); i++ {
-		if parts[i] == "namespaces" && i+2 < len(parts) {
-			rest := parts[i+2:]
-			if len(rest) >= 3 {
-				return rest[0] + "/" + rest[2]
-			}
-			return rest[0]
-		}
-	}
-	if len(parts) >= 4 {
-		return parts[len(parts)-2]
-	}
-	return path
-}
-
-type countingRT struct {
-	rt http.RoundTripper
-	c  *Mutations
-}
-
-func (c countingRT) RoundTrip(r *http.Request) (*http.Response, error) {
-	switch r.Method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions:
-	default:
-		c.c.add(r.Method, r.URL.Path)
-	}
-	return c.rt.RoundTrip(r)
-}
-
 // Operator is the three reconcilers running in-process.
 type Operator struct {
-	Muts     *Mutations
+	Muts     *testenv.Mutations // every mutating request of the three controllers
 	Appliers map[string]*sm.Applier
 }
 
@@ -111,10 +47,8 @@ func Start(t *testing.T, env *testenv.Env) *Operator { return StartWith(t, env, 
 func StartWith(t *testing.T, env *testenv.Env, waitOptional bool) *Operator {
 	t.Helper()
 	opOnce.Do(func() {
-		muts := &Mutations{}
-		cfg := rest.CopyConfig(env.Config)
+		cfg, muts := testenv.CountMutations(env.Config)
 		cfg.QPS, cfg.Burst = 200, 400
-		cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return countingRT{rt: rt, c: muts} })
 		client := versioned.NewForConfigOrDie(cfg)
 		kube := kubernetes.NewForConfigOrDie(cfg)
 		dyn := dynamic.NewForConfigOrDie(cfg)
