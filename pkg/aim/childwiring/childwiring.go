@@ -191,3 +191,12 @@ func DeleteNotReadyLabelled[T metav1.Object](ctx context.Context, owner metav1.O
 	}
 	return nil
 }
+
+// Applier returns given when set (tests inject one), otherwise a new applier under the
+// controller's field manager; either way its outcomes are reported to hook.
+func Applier(given *sm.Applier, dyn dynamic.Interface, r sm.Resolver, controller string, hook wiring.ApplyHook) *sm.Applier {
+	if given == nil {
+		given = sm.NewApplier(dyn, Resolver(r), constants.FieldManager(controller))
+	}
+	return hook.Attach(given, controller)
+}

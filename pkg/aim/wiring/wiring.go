@@ -159,3 +159,14 @@ func reconcileCached[T metav1.Object](get func(controller.Key) (T, error),
 		return Result(run(ctx, obj))
 	}
 }
+
+// RecorderFactory returns the event recorder of a controller name. A nil factory means no events.
+type RecorderFactory func(controllerName string) statemachine.Recorder
+
+// For returns the recorder of controller, or nil (no events) when f is nil.
+func (f RecorderFactory) For(controller string) statemachine.Recorder {
+	if f == nil {
+		return nil
+	}
+	return f(controller)
+}

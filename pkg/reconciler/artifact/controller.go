@@ -43,7 +43,7 @@ type Deps struct {
 	// KubeInformers hands out label-selected built-in-kind informers registered with Manager
 	// (cmd/aimlite's env.KubeInformers); nil makes private ones.
 	KubeInformers *controller.KubeInformers
-	Recorder      func(controllerName string) sm.Recorder
+	Recorder      wiring.RecorderFactory
 	Queue         controller.QueueOptions
 }
 
@@ -92,11 +92,7 @@ func Register(d Deps) (*controller.Controller, error) {
 	pvcInf := kubeInformers.PersistentVolumeClaims(constants.LabelCacheName)
 	// The status-updater RoleBinding carries our managed-by label (DecorateChild).
 	rbInf := kubeInformers.RoleBindings(constants.LabelK8sManagedBy + "=" + constants.FieldManager(Name))
-	applier := d.Applier
-	if applier == nil {
-		applier = sm.NewApplier(d.Dynamic, childwiring.Resolver(d.Resolver), constants.FieldManager(Name))
-	}
-	d.ApplyHook.Attach(applier, Name)
+	applier := childwiring.Applier(d.Applier, d.Dynamic, d.Resolver, Name, d.ApplyHook)
 
 	r := &Reconciler{Logs: KubeLogTail(d.Kube), Stores: Stores{
 		Jobs:          store.FromIndexer[*batchv1.Job](jobInf.GetIndexer(), batchv1.Resource("jobs")),
@@ -105,10 +101,7 @@ func Register(d Deps) (*controller.Controller, error) {
 		RoleBindings:  store.FromIndexer[*rbacv1.RoleBinding](rbInf.GetIndexer(), rbacv1.Resource("rolebindings")),
 		RuntimeConfig: runtimeconfig.Lookup{Namespaced: aim.AIMRuntimeConfigs().Lister(), Cluster: aim.AIMClusterRuntimeConfigs().Lister()},
 	}}
-	var rec sm.Recorder
-	if d.Recorder != nil {
-		rec = d.Recorder(Name)
-	}
+	rec := d.Recorder.For(Name)
 	pipe := NewPipeline(r, d.Client, d.Kube, applier, rec)
 	lister := aim.AIMArtifacts().Lister()
 	ctl, err := controller.New(controller.Options{Name: Name, Queue: d.Queue,

@@ -40,7 +40,7 @@ type Deps struct {
 	// Registry lists images; nil uses registry.Remote{}.
 	Registry registry.Client
 	// Recorder returns the event recorder of a controller name (nil: no events).
-	Recorder func(controllerName string) statemachine.Recorder
+	Recorder wiring.RecorderFactory
 	Queue    controller.QueueOptions
 	// SystemNamespace holds the pull secrets (AIM_SYSTEM_NAMESPACE).
 	SystemNamespace string
@@ -83,10 +83,7 @@ func Register(d Deps) (*controller.Controller, error) {
 	if resolver == nil {
 		resolver = wiring.Resolver(nil)
 	}
-	var rec statemachine.Recorder
-	if d.Recorder != nil {
-		rec = d.Recorder(Name)
-	}
+	rec := d.Recorder.For(Name)
 	lookup := runtimeconfig.Lookup{Cluster: crcs.Lister()}
 	r := &Reconciler{
 		Registry: reg,

@@ -52,7 +52,7 @@ type Deps struct {
 	// Fetcher reads image metadata; nil uses imagemeta.RegistryFetcher{}.
 	Fetcher imagemeta.Fetcher
 	// Recorder returns the event recorder of a controller name (nil: no events).
-	Recorder        func(controllerName string) statemachine.Recorder
+	Recorder        wiring.RecorderFactory
 	Queue           controller.QueueOptions
 	SystemNamespace string
 }
@@ -104,12 +104,7 @@ func Register(d Deps) error {
 			return out, nil
 		}
 	}
-	rec := func(name string) statemachine.Recorder {
-		if d.Recorder == nil {
-			return nil
-		}
-		return d.Recorder(name)
-	}
+	rec := d.Recorder.For
 	lookupVersions := wiring.CacheLookup(nil, map[schema.GroupVersionResource]cache.SharedIndexInformer{
 		wiring.GVR(aimv1.SchemeGroupVersion.WithKind("AIMServiceTemplate")):        tpls.Informer(),
 		wiring.GVR(aimv1.SchemeGroupVersion.WithKind("AIMClusterServiceTemplate")): ctpls.Informer(),

@@ -86,15 +86,8 @@ type Deps struct {
 	Informers aiminformers.SharedInformerFactory
 	Client    versioned.Interface
 	// Recorder returns the event recorder of a controller name (nil: no events).
-	Recorder func(controllerName string) statemachine.Recorder
+	Recorder wiring.RecorderFactory
 	Queue    controller.QueueOptions
-}
-
-func recorder(d Deps, name string) statemachine.Recorder {
-	if d.Recorder == nil {
-		return nil
-	}
-	return d.Recorder(name)
 }
 
 // Register wires both runtime-config controllers onto the manager.
@@ -102,7 +95,7 @@ func Register(d Deps) error {
 	nsInf := d.Informers.Aim().V1alpha1().AIMRuntimeConfigs()
 	clInf := d.Informers.Aim().V1alpha1().AIMClusterRuntimeConfigs()
 
-	nsPipe := NewNamespacedPipeline(d.Client, recorder(d, NameNamespaced))
+	nsPipe := NewNamespacedPipeline(d.Client, d.Recorder.For(NameNamespaced))
 	nsCtl, err := controller.New(controller.Options{Name: NameNamespaced, Queue: d.Queue,
 		Reconcile: wiring.ReconcileNamespaced(nsInf.Lister().AIMRuntimeConfigs, nil, nsPipe.Run)})
 	if err != nil {
@@ -112,7 +105,7 @@ func Register(d Deps) error {
 		return err
 	}
 
-	clPipe := NewClusterPipeline(d.Client, recorder(d, NameCluster))
+	clPipe := NewClusterPipeline(d.Client, d.Recorder.For(NameCluster))
 	clCtl, err := controller.New(controller.Options{Name: NameCluster, Queue: d.Queue,
 		Reconcile: wiring.ReconcileCluster(clInf.Lister().Get, nil, clPipe.Run)})
 	if err != nil {

@@ -49,7 +49,7 @@ type Deps struct {
 	// (cmd/aimlite's env.KubeInformers); nil makes private ones.
 	KubeInformers *controller.KubeInformers
 	// Recorder returns the event recorder of a controller name (nil: no events).
-	Recorder  func(controllerName string) sm.Recorder
+	Recorder  wiring.RecorderFactory
 	Queue     controller.QueueOptions
 	ISVCKind  *controller.OptionalKind
 	RouteKind *controller.OptionalKind
@@ -122,11 +122,7 @@ func Register(d Deps) (*controller.Controller, error) {
 		controller.CacheOptions{Clientset: d.Kube,
 			FieldSelector: "type=" + corev1.EventTypeWarning + ",involvedObject.kind=" + kserve.GVK.Kind})
 	d.Manager.AddInformer(evInf)
-	applier := d.Applier
-	if applier == nil {
-		applier = sm.NewApplier(d.Dynamic, childwiring.Resolver(d.Resolver), constants.FieldManager(Name))
-	}
-	d.ApplyHook.Attach(applier, Name)
+	applier := childwiring.Applier(d.Applier, d.Dynamic, d.Resolver, Name, d.ApplyHook)
 
 	r := &Reconciler{Stores: Stores{
 		Events:           store.FromIndexer[*corev1.Event](evInf.GetIndexer(), corev1.Resource("events")),
@@ -141,10 +137,7 @@ func Register(d Deps) (*controller.Controller, error) {
 		ISVCs:            optionalStore(d.ISVCKind),
 		Routes:           optionalStore(d.RouteKind),
 	}}
-	var rec sm.Recorder
-	if d.Recorder != nil {
-		rec = d.Recorder(Name)
-	}
+	rec := d.Recorder.For(Name)
 	pipe := NewPipeline(r, d.Client, d.Kube, applier, rec)
 	fin := newFinalizer(d, r.Stores.Caches)
 	lister := aim.AIMServices().Lister()

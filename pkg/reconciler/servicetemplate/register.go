@@ -50,7 +50,7 @@ type Deps struct {
 	Kube               kubernetes.Interface
 	Dynamic            dynamic.Interface
 	Resolver           statemachine.Resolver
-	Recorder           func(controllerName string) statemachine.Recorder
+	Recorder           wiring.RecorderFactory
 	Queue              controller.QueueOptions
 	// SystemNamespace runs the discovery Jobs of cluster templates.
 	SystemNamespace string
@@ -175,12 +175,7 @@ func Register(d Deps) (*Registered, error) {
 		}
 		return out, nil
 	}
-	rec := func(name string) statemachine.Recorder {
-		if d.Recorder == nil {
-			return nil
-		}
-		return d.Recorder(name)
-	}
+	rec := d.Recorder.For
 	modelInfoNS := func(ns, name string) (*ModelInfo, error) {
 		m, err := models.Lister().AIMModels(ns).Get(name)
 		if err != nil {

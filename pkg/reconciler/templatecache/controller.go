@@ -39,7 +39,7 @@ type Deps struct {
 	Applier *sm.Applier
 	// Resolver maps kinds to resources; nil resolves statically (childwiring).
 	Resolver sm.Resolver
-	Recorder func(controllerName string) sm.Recorder
+	Recorder wiring.RecorderFactory
 	Queue    controller.QueueOptions
 }
 
@@ -83,15 +83,8 @@ func Register(d Deps) (*controller.Controller, error) {
 		Artifacts:        store.FromIndexer[*aimv1.AIMArtifact](aim.AIMArtifacts().Informer().GetIndexer(), aimv1.Resource("aimartifacts")),
 		RuntimeConfig:    runtimeconfig.Lookup{Namespaced: aim.AIMRuntimeConfigs().Lister(), Cluster: aim.AIMClusterRuntimeConfigs().Lister()},
 	}}
-	var rec sm.Recorder
-	if d.Recorder != nil {
-		rec = d.Recorder(Name)
-	}
-	applier := d.Applier
-	if applier == nil {
-		applier = sm.NewApplier(d.Dynamic, childwiring.Resolver(d.Resolver), constants.FieldManager(Name))
-	}
-	d.ApplyHook.Attach(applier, Name)
+	rec := d.Recorder.For(Name)
+	applier := childwiring.Applier(d.Applier, d.Dynamic, d.Resolver, Name, d.ApplyHook)
 	pipe := NewPipeline(r, d.Client, applier, rec)
 	fin := newFinalizer(d, r.Stores.Artifacts)
 	lister := aim.AIMTemplateCaches().Lister()
