@@ -7,8 +7,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
-	"k8s.io/client-go/informers"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/metadata/metadatainformer"
 	"k8s.io/client-go/tools/cache"
@@ -120,21 +118,6 @@ type CacheOptions struct {
 	// only asked whether it supports watch-list streaming (fake clientsets do
 	// not); nil means it does.
 	Clientset any
-}
-
-// NewKubeInformerFactory returns a client-go informer factory for built-in
-// kinds, scoped by o. Use one with the managed-by selector for the children the
-// operator creates (Jobs, PVCs, Pods of its Jobs, RoleBindings, ...): the cache
-// then holds only our objects, however many others the cluster has.
-func NewKubeInformerFactory(client kubernetes.Interface, o CacheOptions) informers.SharedInformerFactory {
-	opts := []informers.SharedInformerOption{informers.WithTweakListOptions(o.tweak())}
-	if o.Namespace != "" {
-		opts = append(opts, informers.WithNamespace(o.Namespace))
-	}
-	if o.Transform != nil {
-		opts = append(opts, informers.WithTransform(o.Transform))
-	}
-	return informers.NewSharedInformerFactoryWithOptions(client, o.Resync, opts...)
 }
 
 // NewMetadataInformerFactory returns a factory of metadata-only informers

@@ -69,8 +69,8 @@
 // typed informers per kind and label selector (Pods(sel), Jobs(sel), ...) that
 // see only our children, registered with mgr: pass
 // LabelSelector(managedByKey, ourValues...) (an "in" selector; no values means
-// "exists"). NewKubeInformerFactory is the client-go factory equivalent (it
-// costs binary size: prefer NewKubeInformers in the operator). StripTransform(ourFieldManagers...) drops other managers'
+// "exists"); unlike client-go's informers factory they do not link every API
+// group's informers into the binary. StripTransform(ourFieldManagers...) drops other managers'
 // managedFields entries and kubectl's last-applied annotation while keeping our
 // own entries for Extract-based no-op detection. NewMetadataInformerFactory gives
 // metadata-only informers. CacheOptions.FieldSelector narrows a watch on the

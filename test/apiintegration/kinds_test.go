@@ -3,7 +3,6 @@ package apiintegration
 import (
 	"context"
 	"fmt"
-	"sort"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -127,13 +126,4 @@ func kindAPIs(cs versioned.Interface, f externalversions.SharedInformerFactory) 
 		"AIMClusterModelSource": clusterAPI[*aimv1alpha1.AIMClusterModelSource](
 			c.AIMClusterModelSources(), i.AIMClusterModelSources().Lister().Get, i.AIMClusterModelSources().Informer()),
 	}
-}
-
-func sortedKinds(m map[string]kindAPI) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -239,8 +239,6 @@ spec:
     precision: fp8
 `)
 	name := derivedName([]string{"ovr-tpl", "ovr", "fp8"}, hashOf(4, "precision", "fp8"), 63)
-	kd := knownDivergences(t)
-	defer kd.skipIfAny()
 	d := waitFor(t, "AIMServiceTemplate", ns, name, 30*time.Second)
 	expect(t, d, controlledBy(svc),
 		labelIs("aim.eai.amd.com/origin", "derived"),

@@ -25,8 +25,6 @@ func init() {
 func modelImageMetadataTemplates(t *testing.T, ns string) {
 	requireGPU(t, "MI300X")
 	requireGPU(t, "MI325X")
-	kd := knownDivergences(t)
-	defer kd.skipIfAny()
 	const image = "ghcr.io/silogen/aim-llama:0.8.5"
 	m := create(t, ns, `
 apiVersion: aim.eai.amd.com/v1alpha1
@@ -103,8 +101,6 @@ spec:
 // in-line, so no discovery runs: the template is Ready with Discovered=True/InlineModelSources.
 func customModelTemplate(t *testing.T, ns string) {
 	requireGPU(t, "MI300X")
-	kd := knownDivergences(t)
-	defer kd.skipIfAny()
 	m := create(t, ns, `
 apiVersion: aim.eai.amd.com/v1alpha1
 kind: AIMModel
@@ -190,8 +186,6 @@ spec: {}
 // and the Upstream wrapper (Pending rather than Progressing while templates are not Ready, §1.1).
 func clusterModelImageMetadataTemplates(t *testing.T, ns string) {
 	requireGPU(t, "MI300X")
-	kd := knownDivergences(t)
-	defer kd.skipIfAny()
 	name := fmt.Sprintf("e2e-cluster-llama-%05d", rand.IntN(100000))
 	image := "ghcr.io/silogen/aim-cluster-llama:0.8.5"
 	m := create(t, "", `

@@ -57,8 +57,6 @@ spec:
 // the test) reports the ISVC Ready, then Running.
 func serviceByModelNameRuns(t *testing.T, ns string) {
 	requireGPU(t, "MI300X")
-	kd := knownDivergences(t)
-	defer kd.skipIfAny()
 	const (
 		image   = "ghcr.io/silogen/aim-svc:0.1.0"
 		source  = "hf://org/tiny-model"

@@ -174,8 +174,6 @@ func nodeAffinityAt(ids []string, path ...string) check {
 // spec, env §6.2); its output (served as the pod's log) fills the template's status and makes it Ready.
 func templateDiscoveryJob(t *testing.T, ns string) {
 	requireLocal(t, "the discovery pod's output is served through kwok's log endpoint (testenv.SetPodLogs)")
-	kd := knownDivergences(t)
-	defer kd.skipIfAny()
 	const image = "ghcr.io/silogen/aim-disc:1.0.0"
 	metadataModel(t, ns, "disc-model", image)
 	tpl := create(t, ns, `
