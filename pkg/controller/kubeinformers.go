@@ -7,8 +7,9 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/aimlite/aimlite/pkg/kubeclient"
 )
 
 // KubeInformers hands out typed informers for the built-in kinds the operator
@@ -18,7 +19,7 @@ import (
 // apply to every informer; LabelSelector is given per call.
 type KubeInformers struct {
 	mgr  *Manager
-	kube kubernetes.Interface
+	kube kubeclient.Interface
 	o    CacheOptions
 
 	mu sync.Mutex
@@ -26,7 +27,7 @@ type KubeInformers struct {
 }
 
 // NewKubeInformers returns a KubeInformers over kube whose informers mgr runs.
-func NewKubeInformers(mgr *Manager, kube kubernetes.Interface, o CacheOptions) *KubeInformers {
+func NewKubeInformers(mgr *Manager, kube kubeclient.Interface, o CacheOptions) *KubeInformers {
 	if o.Clientset == nil {
 		o.Clientset = kube // fake clientsets do not support watch-list streaming
 	}

@@ -9,6 +9,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/aimlite/aimlite/pkg/kubeclient/clientsetadapter"
 )
 
 func TestKubeInformersMemoiseScopeAndRegister(t *testing.T) {
@@ -19,7 +21,7 @@ func TestKubeInformersMemoiseScopeAndRegister(t *testing.T) {
 		&batchv1.Job{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "job", Labels: map[string]string{"owned": "yes"}}},
 	)
 	mgr := NewManager()
-	k := NewKubeInformers(mgr, client, CacheOptions{Namespace: "ns"})
+	k := NewKubeInformers(mgr, clientsetadapter.New(client), CacheOptions{Namespace: "ns"})
 	pods := k.Pods("owned")
 	if k.Pods("owned") != pods {
 		t.Fatal("same kind and selector must share one informer")
