@@ -43,8 +43,9 @@
 //	if err := p.Validate(); err != nil { ... }  // at registration: wiring mistakes fail fast
 //	result, err := p.Run(ctx, foo)               // from the workqueue worker; foo may come from a lister
 //
-// Status modes: an observation implementing HealthProvider (GetComponentHealth()) or ContextHealthProvider
-// (GetComponentHealth(ctx, kubernetes.Interface), which requires Pipeline.Clientset) gets fully automatic
+// Status modes: an observation implementing HealthProvider (GetComponentHealth()) or ClientHealthProvider
+// (GetComponentHealth(ctx, C), e.g. C = kubernetes.Interface, which requires Pipeline.Client =
+// WithClient[C](client)) gets fully automatic
 // conditions; a reconciler that also implements StatusDecorator adds domain fields (and may add `*Ready`
 // conditions, which are rolled up); a reconciler implementing ManualStatus sets everything itself.
 // Domain inputs prepared before fetching (e.g. a merged configuration) go through Pipeline.Prepare and

@@ -6,7 +6,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/client-go/tools/events"
 	"k8s.io/klog/v2"
 )
 
@@ -18,13 +17,20 @@ type Recorder interface {
 	Eventf(object runtime.Object, eventtype, reason, messageFmt string, args ...interface{})
 }
 
-// FromEventsRecorder adapts an events.EventRecorder (events.k8s.io/v1); action is stored on every event.
-func FromEventsRecorder(r events.EventRecorder, action string) Recorder {
+// EventsRecorder is the method of client-go's events.EventRecorder (events.k8s.io/v1), declared here so
+// the engine does not import k8s.io/client-go/tools/events (and through it every API group's scheme).
+type EventsRecorder interface {
+	Eventf(regarding runtime.Object, related runtime.Object, eventtype, reason, action, note string, args ...interface{})
+}
+
+// FromEventsRecorder adapts an EventsRecorder such as client-go's events.EventRecorder; action is stored
+// on every event.
+func FromEventsRecorder(r EventsRecorder, action string) Recorder {
 	return eventsAdapter{r: r, action: action}
 }
 
 type eventsAdapter struct {
-	r      events.EventRecorder
+	r      EventsRecorder
 	action string
 }
 

@@ -8,7 +8,6 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/kubernetes"
 )
 
 // FetchResult holds what a read returned. Fetch never fails: the error travels inside, and the health
@@ -75,8 +74,8 @@ func FetchListLive[L any](ctx context.Context, l LiveLister[L], opts metav1.List
 // Inspector turns a fetched value into a component health; it must accept a nil/zero value.
 type Inspector[T any] func(T) ComponentHealth
 
-// ContextInspector is an inspector that reads more through the clientset (logs, events).
-type ContextInspector[T any] func(ctx context.Context, cs kubernetes.Interface, v T) ComponentHealth
+// ContextInspector is an inspector that reads more (logs, events), typically through a client it closes over.
+type ContextInspector[T any] func(ctx context.Context, v T) ComponentHealth
 
 func errorHealth(name string, err error, dep DependencyType) ComponentHealth {
 	return ComponentHealth{Component: name, Errors: []error{err}, DependencyType: dep}
@@ -92,12 +91,12 @@ func (r FetchResult[T]) ToComponentHealth(name string, inspect Inspector[T]) Com
 	return h
 }
 
-// ToComponentHealthWithContext is ToComponentHealth for inspectors that need the clientset.
-func (r FetchResult[T]) ToComponentHealthWithContext(ctx context.Context, cs kubernetes.Interface, name string, inspect ContextInspector[T]) ComponentHealth {
+// ToComponentHealthWithContext is ToComponentHealth for inspectors that read more.
+func (r FetchResult[T]) ToComponentHealthWithContext(ctx context.Context, name string, inspect ContextInspector[T]) ComponentHealth {
 	if r.Error != nil {
 		return errorHealth(name, r.Error, DependencyUnspecified)
 	}
-	h := inspect(ctx, cs, r.Value)
+	h := inspect(ctx, r.Value)
 	h.Component = name
 	return h
 }

@@ -10,7 +10,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/fake"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
@@ -85,15 +84,20 @@ func TestHealthConverters(t *testing.T) {
 	check("downstream ok", ok.ToDownstreamComponentHealth("C", inspect), StateReady, "Fine", "", DependencyDownstream)
 	check("downstream not found", missing.ToDownstreamComponentHealth("C", inspect), StateProgressing, "ResourceNotReady", "Downstream resource not found or being created", DependencyDownstream)
 
-	var seen kubernetes.Interface
-	cs := fake.NewClientset()
-	ctxInspect := func(_ context.Context, c kubernetes.Interface, _ *corev1.ConfigMap) ComponentHealth {
-		seen = c
+	type ctxKey struct{}
+	var seen any
+	ctxInspect := func(ctx context.Context, _ *corev1.ConfigMap) ComponentHealth {
+		seen = ctx.Value(ctxKey{})
 		return ComponentHealth{Reason: "Ctx"}
 	}
-	check("context ok", ok.ToComponentHealthWithContext(context.Background(), cs, "C", ctxInspect), StateReady, "Ctx", "", "")
-	if seen != kubernetes.Interface(cs) {
-		t.Error("clientset not passed")
+	ctx := context.WithValue(context.Background(), ctxKey{}, "mine")
+	check("context ok", ok.ToComponentHealthWithContext(ctx, "C", ctxInspect), StateReady, "Ctx", "", "")
+	if seen != "mine" {
+		t.Error("context not passed")
 	}
-	check("context error", failed.ToComponentHealthWithContext(context.Background(), cs, "C", ctxInspect), StateProgressing, "UnknownError", "boom", "")
+	seen = nil
+	check("context error", failed.ToComponentHealthWithContext(ctx, "C", ctxInspect), StateProgressing, "UnknownError", "boom", "")
+	if seen != nil {
+		t.Error("inspector must not run on a fetch error")
+	}
 }

@@ -10,7 +10,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 )
@@ -53,7 +52,7 @@ func (k *Input[V]) Get(in Inputs) (V, bool) {
 // DomainReconciler is what a controller implements. FetchRemoteState does all reads and returns no error
 // (errors travel inside FetchResults); ComposeState and PlanResources are pure.
 //
-// The observation (Obs) selects the status mode: it implements HealthProvider or ContextHealthProvider
+// The observation (Obs) selects the status mode: it implements HealthProvider or ClientHealthProvider
 // (automatic mode), and the reconciler may also implement StatusDecorator (automatic + decorator) or, instead,
 // ManualStatus (manual mode).
 type DomainReconciler[T, F, Obs any] interface {
@@ -107,8 +106,8 @@ type Pipeline[T Object, S any, F any, Obs any] struct {
 	// Prepare (optional) fills domain inputs before FetchRemoteState.
 	Prepare func(ctx context.Context, obj T, in *Inputs)
 
-	// Clientset is passed to ContextHealthProvider observations.
-	Clientset kubernetes.Interface
+	// Client is passed to ClientHealthProvider observations, e.g. WithClient[kubernetes.Interface](cs).
+	Client HealthClient
 	// Recorder receives condition events (nil: no events).
 	Recorder Recorder
 	// Clock is injectable for tests (k8s.io/utils/clock/testing).
@@ -150,7 +149,7 @@ func (p *Pipeline[T, S, F, Obs]) validate() error {
 
 // Validate reports wiring mistakes that Run would otherwise only hit on its first reconcile: missing
 // required fields, a status type without Status and no Fields, an observation type that reports no health
-// while the reconciler has no SetStatus, and a ContextHealthProvider without a Clientset. Call it when
+// while the reconciler has no SetStatus, and a ClientHealthProvider without a matching Client. Call it when
 // registering the controller.
 func (p *Pipeline[T, S, F, Obs]) Validate() error {
 	if err := p.validate(); err != nil {
@@ -162,16 +161,11 @@ func (p *Pipeline[T, S, F, Obs]) Validate() error {
 	}
 	var zeroObs Obs
 	_, manual := any(p.Reconciler).(ManualStatus[S, Obs])
-	switch any(zeroObs).(type) {
-	case ContextHealthProvider:
-		if p.Clientset == nil {
-			return fmt.Errorf("%w: %T needs Pipeline.Clientset", ErrProgramming, zeroObs)
-		}
-	case HealthProvider:
-	default:
-		if !manual {
-			return fmt.Errorf("%w: %T implements no GetComponentHealth and the reconciler no SetStatus", ErrProgramming, zeroObs)
-		}
+	if _, ok := p.clientHealth(nil, zeroObs); ok {
+		return nil
+	}
+	if _, ok := any(zeroObs).(HealthProvider); !ok && !manual {
+		return noHealth(zeroObs)
 	}
 	return nil
 }
@@ -183,20 +177,27 @@ func (p *Pipeline[T, S, F, Obs]) clock() clock.PassiveClock {
 	return p.Clock
 }
 
+// clientHealth asks Client for obs's health (ctx nil: only whether obs takes Client).
+func (p *Pipeline[T, S, F, Obs]) clientHealth(ctx context.Context, obs Obs) ([]ComponentHealth, bool) {
+	if p.Client == nil {
+		return nil, false
+	}
+	return p.Client.health(ctx, obs)
+}
+
+func noHealth(obs any) error {
+	return fmt.Errorf("%w: %T implements neither GetComponentHealth() nor GetComponentHealth(ctx, C) for the "+
+		"Pipeline.Client given, and the reconciler no SetStatus", ErrProgramming, obs)
+}
+
 // health collects component health; it fails on observations that cannot report it.
 func (p *Pipeline[T, S, F, Obs]) health(ctx context.Context, obs Obs, manual bool) ([]ComponentHealth, error) {
-	var hs []ComponentHealth
-	switch o := any(obs).(type) {
-	case ContextHealthProvider:
-		if p.Clientset == nil {
-			return nil, fmt.Errorf("%w: %T needs Pipeline.Clientset", ErrProgramming, obs)
-		}
-		hs = o.GetComponentHealth(ctx, p.Clientset)
-	case HealthProvider:
-		hs = o.GetComponentHealth()
-	default:
-		if !manual {
-			return nil, fmt.Errorf("%w: %T implements no GetComponentHealth and the reconciler no SetStatus", ErrProgramming, obs)
+	hs, ok := p.clientHealth(ctx, obs)
+	if !ok {
+		if o, isProvider := any(obs).(HealthProvider); isProvider {
+			hs = o.GetComponentHealth()
+		} else if !manual {
+			return nil, noHealth(obs)
 		}
 	}
 	out := hs[:0:0]

@@ -193,7 +193,7 @@ func (ctxReconciler) PlanResources(context.Context, ReconcileContext[*widget], c
 	return PlanResult{}
 }
 
-func TestContextHealthProvider(t *testing.T) {
+func TestClientHealthProvider(t *testing.T) {
 	var seen kubernetes.Interface
 	e := newEnv()
 	p := &Pipeline[*widget, *widgetStatus, int, ctxObs]{Reconciler: ctxReconciler{&seen}, StatusOf: func(w *widget) *widgetStatus { return &w.Status }, UpdateStatus: e.store.update}
@@ -201,7 +201,11 @@ func TestContextHealthProvider(t *testing.T) {
 	if !errors.Is(err, ErrProgramming) || len(e.store.writes) != 0 {
 		t.Fatalf("missing clientset must be a programming error, got %v", err)
 	}
-	p.Clientset = e.cs
+	p.Client = WithClient("not a clientset") // a client of another type does not count
+	if _, err := p.Run(context.Background(), newWidget()); !errors.Is(err, ErrProgramming) {
+		t.Fatalf("a client of the wrong type must be a programming error, got %v", err)
+	}
+	p.Client = WithClient[kubernetes.Interface](e.cs)
 	if _, err := p.Run(context.Background(), newWidget()); err != nil || seen != kubernetes.Interface(e.cs) {
 		t.Fatalf("err=%v", err)
 	}
@@ -737,7 +741,11 @@ func TestValidate(t *testing.T) {
 	if err := p3.Validate(); !errors.Is(err, ErrProgramming) {
 		t.Fatalf("no clientset: %v", err)
 	}
-	p3.Clientset = e.cs
+	p3.Client = WithClient(e.cs) // *fake.Clientset, not kubernetes.Interface: no match
+	if err := p3.Validate(); !errors.Is(err, ErrProgramming) {
+		t.Fatalf("client of the wrong type: %v", err)
+	}
+	p3.Client = WithClient[kubernetes.Interface](e.cs)
 	if err := p3.Validate(); err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,6 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/client-go/kubernetes"
 )
 
 // State is the health state of a component, and (after mapping) the root status value.
@@ -126,10 +125,37 @@ type HealthProvider interface {
 	GetComponentHealth() []ComponentHealth
 }
 
-// ContextHealthProvider is the variant for inspectors that read more (pod logs, events). The pipeline must
-// then have a Clientset; a missing one is a programming error, reported by Run.
-type ContextHealthProvider interface {
-	GetComponentHealth(ctx context.Context, clientset kubernetes.Interface) []ComponentHealth
+// ClientHealthProvider is the variant for inspectors that read more (pod logs, events) through a client of
+// type C: GetComponentHealth(ctx, kubernetes.Interface) in most operators, or a narrower clientset in those
+// that watch their binary size. The pipeline calls it with the client given by Pipeline.Client =
+// WithClient[C](c); without a client for C the observation reports no health, which Validate and Run treat
+// as a programming error.
+type ClientHealthProvider[C any] interface {
+	GetComponentHealth(ctx context.Context, client C) []ComponentHealth
+}
+
+// HealthClient hands a client to ClientHealthProvider observations; build one with WithClient.
+type HealthClient interface {
+	// health calls obs's GetComponentHealth(ctx, C) when obs implements it for this client's C.
+	health(ctx context.Context, obs any) ([]ComponentHealth, bool)
+}
+
+// WithClient returns the HealthClient passing c to ClientHealthProvider[C] observations, e.g.
+// WithClient[kubernetes.Interface](clientset). The type argument must match the observation's parameter
+// type exactly (an interface, not the concrete clientset type).
+func WithClient[C any](c C) HealthClient { return healthClient[C]{c} }
+
+type healthClient[C any] struct{ c C }
+
+func (h healthClient[C]) health(ctx context.Context, obs any) ([]ComponentHealth, bool) {
+	p, ok := obs.(ClientHealthProvider[C])
+	if !ok {
+		return nil, false
+	}
+	if ctx == nil { // Validate only asks whether obs takes this client
+		return nil, true
+	}
+	return p.GetComponentHealth(ctx, h.c), true
 }
 
 // Object is what a pipeline reconciles: any API object with metadata.

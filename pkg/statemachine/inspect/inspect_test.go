@@ -14,6 +14,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/kubernetes/fake"
 
+	"github.com/aimlite/aimlite/pkg/kubeclient/clientsetadapter"
+
 	sm "github.com/aimlite/aimlite/pkg/statemachine"
 )
 
@@ -318,7 +320,7 @@ func TestClientsetSourceAndWrappers(t *testing.T) {
 	ctx := context.Background()
 	p := pod(corev1.PodPending)
 	mine := corev1.Event{ObjectMeta: metav1.ObjectMeta{Name: "e1", Namespace: "ns"}, InvolvedObject: corev1.ObjectReference{Name: "p", UID: "u"}, Reason: "FailedScheduling", Message: "no nodes"}
-	cs := fake.NewClientset(p, &mine)
+	cs := clientsetadapter.New(fake.NewClientset(p, &mine))
 	evs, err := ClientsetSource{Client: cs}.PodEvents(ctx, p)
 	if err != nil || len(evs) != 1 {
 		t.Fatalf("events %v %v", evs, err)
@@ -329,6 +331,7 @@ func TestClientsetSourceAndWrappers(t *testing.T) {
 		t.Fatalf("logs %q %v", lines, err)
 	}
 	expect(t, Pods(ctx, cs, &corev1.PodList{Items: []corev1.Pod{*p}}), sm.StatePending, "FailedScheduling", "no nodes", nil)
-	expect(t, PodSlice(ctx, nil, []*corev1.Pod{p}), sm.StatePending, "PodsPending", "*", nil)
+	expect(t, ForClient(cs).Health(ctx, []*corev1.Pod{p}), sm.StatePending, "FailedScheduling", "no nodes", nil)
+	expect(t, ForClient(nil).Health(ctx, []*corev1.Pod{p}), sm.StatePending, "PodsPending", "*", nil)
 	expect(t, Pods(ctx, nil, nil), sm.StateProgressing, "NoPods", "*", down)
 }

@@ -10,8 +10,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
-	"k8s.io/client-go/kubernetes"
 
+	"github.com/aimlite/aimlite/pkg/kubeclient"
 	sm "github.com/aimlite/aimlite/pkg/statemachine"
 )
 
@@ -31,8 +31,9 @@ type PodInspector struct {
 	Events EventSource
 }
 
-// ClientsetSource reads logs and events live through a clientset.
-type ClientsetSource struct{ Client kubernetes.Interface }
+// ClientsetSource reads logs and events live through a clientset (a kubernetes.Interface can be adapted
+// with kubeclient/clientsetadapter).
+type ClientsetSource struct{ Client kubeclient.Interface }
 
 // TailLogs reads the last lines of one container's log.
 func (s ClientsetSource) TailLogs(ctx context.Context, pod *corev1.Pod, container string, lines int64) ([]string, error) {
@@ -62,23 +63,22 @@ func (s ClientsetSource) PodEvents(ctx context.Context, pod *corev1.Pod) ([]core
 	return list.Items, nil
 }
 
-// Pods is a statemachine.ContextInspector for a live pod list; logs and events come from cs (nil: none).
-func Pods(ctx context.Context, cs kubernetes.Interface, list *corev1.PodList) sm.ComponentHealth {
+// Pods inspects a live pod list; logs and events come from cs (nil: none).
+func Pods(ctx context.Context, cs kubeclient.Interface, list *corev1.PodList) sm.ComponentHealth {
 	var pods []*corev1.Pod
 	if list != nil {
 		for i := range list.Items {
 			pods = append(pods, &list.Items[i])
 		}
 	}
-	return inspectorFor(cs).Health(ctx, pods)
+	return ForClient(cs).Health(ctx, pods)
 }
 
-// PodSlice is Pods for lister results.
-func PodSlice(ctx context.Context, cs kubernetes.Interface, pods []*corev1.Pod) sm.ComponentHealth {
-	return inspectorFor(cs).Health(ctx, pods)
-}
-
-func inspectorFor(cs kubernetes.Interface) PodInspector {
+// ForClient returns the inspector reading logs and events through cs (nil: none). Its Health method is a
+// statemachine.ContextInspector for lister results:
+//
+//	fetched.ToComponentHealthWithContext(ctx, "Pods", inspect.ForClient(cs).Health)
+func ForClient(cs kubeclient.Interface) PodInspector {
 	if cs == nil {
 		return PodInspector{}
 	}
