@@ -5,8 +5,7 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	batchv1ac "k8s.io/client-go/applyconfigurations/batch/v1"
-	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/aimlite/aimlite/pkg/aim/constants"
 	"github.com/aimlite/aimlite/pkg/aim/naming"
@@ -73,8 +72,11 @@ func Env(in JobInput) []corev1.EnvVar {
 	return env
 }
 
-// BuildJob returns the discovery Job as an apply configuration.
-func BuildJob(in JobInput) *batchv1ac.JobApplyConfiguration {
+// BuildJob returns the discovery Job as unstructured, holding exactly the fields aimlite means to own.
+// Why not a typed batchv1.Job: server-side apply claims every field sent, and a typed struct sends zero
+// values (template creationTimestamp: null, resources: {}, ...). Why not client-go's apply configurations:
+// they link k8s.io/client-go/kubernetes/scheme (every API group) into the binary.
+func BuildJob(in JobInput) *unstructured.Unstructured {
 	jobLabels := map[string]string{}
 	for k, v := range in.JobLabels {
 		jobLabels[k] = v
@@ -90,47 +92,101 @@ func BuildJob(in JobInput) *batchv1ac.JobApplyConfiguration {
 	}
 	podLabels[constants.LabelTemplate] = in.TemplateName
 
-	container := corev1ac.Container().WithName(constants.DiscoveryContainerName).WithImage(in.Model.Image).
-		WithArgs(constants.DiscoveryArgs...).
-		WithSecurityContext(corev1ac.SecurityContext().WithAllowPrivilegeEscalation(false).WithRunAsNonRoot(true).
-			WithCapabilities(corev1ac.Capabilities().WithDrop("ALL")))
+	var env []any
 	for _, e := range Env(in) {
-		ev := corev1ac.EnvVar().WithName(e.Name)
+		ev := map[string]any{"name": e.Name}
 		if e.ValueFrom != nil {
-			ev.WithValueFrom(envSource(e.ValueFrom))
+			ev["valueFrom"] = envSource(e.ValueFrom)
 		} else {
-			ev.WithValue(e.Value)
+			ev["value"] = e.Value
 		}
-		container.WithEnv(ev)
+		env = append(env, ev)
 	}
-	pod := corev1ac.PodSpec().WithRestartPolicy(corev1.RestartPolicyNever).WithContainers(container).
-		WithSecurityContext(corev1ac.PodSecurityContext().WithRunAsNonRoot(true).WithRunAsUser(constants.DiscoveryRunAsUser).
-			WithSeccompProfile(corev1ac.SeccompProfile().WithType(corev1.SeccompProfileTypeRuntimeDefault)))
+	container := map[string]any{
+		"name":  constants.DiscoveryContainerName,
+		"image": in.Model.Image,
+		"securityContext": map[string]any{
+			"allowPrivilegeEscalation": false,
+			"runAsNonRoot":             true,
+			"capabilities":             map[string]any{"drop": []any{"ALL"}},
+		},
+	}
+	setList(container, "args", anyStrings(constants.DiscoveryArgs))
+	setList(container, "env", env)
+	pod := map[string]any{
+		"restartPolicy": string(corev1.RestartPolicyNever),
+		"containers":    []any{container},
+		"securityContext": map[string]any{
+			"runAsNonRoot":   true,
+			"runAsUser":      constants.DiscoveryRunAsUser,
+			"seccompProfile": map[string]any{"type": string(corev1.SeccompProfileTypeRuntimeDefault)},
+		},
+	}
 	if in.Model.ServiceAccountName != "" {
-		pod.WithServiceAccountName(in.Model.ServiceAccountName)
+		pod["serviceAccountName"] = in.Model.ServiceAccountName
 	}
+	var secrets []any
 	for _, s := range in.Model.ImagePullSecrets {
-		pod.WithImagePullSecrets(corev1ac.LocalObjectReference().WithName(s.Name))
+		secrets = append(secrets, map[string]any{"name": s.Name})
 	}
-	tpl := corev1ac.PodTemplateSpec().WithLabels(podLabels).WithSpec(pod)
-	if len(in.PodAnnotations) > 0 {
-		tpl.WithAnnotations(in.PodAnnotations)
-	}
-	return batchv1ac.Job(JobName(in), in.Namespace).WithLabels(jobLabels).
-		WithSpec(batchv1ac.JobSpec().WithBackoffLimit(constants.DiscoveryBackoffLimit).
-			WithTTLSecondsAfterFinished(constants.DiscoveryTTLSeconds).
-			WithActiveDeadlineSeconds(constants.DiscoveryActiveDeadline).WithTemplate(tpl))
+	setList(pod, "imagePullSecrets", secrets)
+	tplMeta := map[string]any{}
+	setStringMap(tplMeta, "labels", podLabels)
+	setStringMap(tplMeta, "annotations", in.PodAnnotations)
+
+	meta := map[string]any{"name": JobName(in), "namespace": in.Namespace}
+	setStringMap(meta, "labels", jobLabels)
+	return &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": batchv1.SchemeGroupVersion.String(),
+		"kind":       "Job",
+		"metadata":   meta,
+		"spec": map[string]any{
+			"backoffLimit":            int64(constants.DiscoveryBackoffLimit),
+			"ttlSecondsAfterFinished": int64(constants.DiscoveryTTLSeconds),
+			"activeDeadlineSeconds":   constants.DiscoveryActiveDeadline,
+			"template":                map[string]any{"metadata": tplMeta, "spec": pod},
+		},
+	}}
 }
 
-func envSource(s *corev1.EnvVarSource) *corev1ac.EnvVarSourceApplyConfiguration {
-	out := corev1ac.EnvVarSource()
+// envSource copies the supported env sources; an unsupported one becomes an empty valueFrom (rejected by
+// the API server rather than silently turned into a plain value).
+func envSource(s *corev1.EnvVarSource) map[string]any {
+	out := map[string]any{}
 	switch {
 	case s.SecretKeyRef != nil:
-		out.WithSecretKeyRef(corev1ac.SecretKeySelector().WithName(s.SecretKeyRef.Name).WithKey(s.SecretKeyRef.Key))
+		out["secretKeyRef"] = map[string]any{"name": s.SecretKeyRef.Name, "key": s.SecretKeyRef.Key}
 	case s.ConfigMapKeyRef != nil:
-		out.WithConfigMapKeyRef(corev1ac.ConfigMapKeySelector().WithName(s.ConfigMapKeyRef.Name).WithKey(s.ConfigMapKeyRef.Key))
+		out["configMapKeyRef"] = map[string]any{"name": s.ConfigMapKeyRef.Name, "key": s.ConfigMapKeyRef.Key}
 	case s.FieldRef != nil:
-		out.WithFieldRef(corev1ac.ObjectFieldSelector().WithFieldPath(s.FieldRef.FieldPath))
+		out["fieldRef"] = map[string]any{"fieldPath": s.FieldRef.FieldPath}
+	}
+	return out
+}
+
+// setStringMap sets m[key] to vals as an unstructured map; an empty map is omitted, not sent as {}.
+func setStringMap(m map[string]any, key string, vals map[string]string) {
+	if len(vals) == 0 {
+		return
+	}
+	out := make(map[string]any, len(vals))
+	for k, v := range vals {
+		out[k] = v
+	}
+	m[key] = out
+}
+
+// setList sets m[key] unless the list is empty (an empty list would claim the field).
+func setList(m map[string]any, key string, l []any) {
+	if len(l) > 0 {
+		m[key] = l
+	}
+}
+
+func anyStrings(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
 	}
 	return out
 }
