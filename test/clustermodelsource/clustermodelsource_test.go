@@ -38,12 +38,13 @@ import (
 	"k8s.io/client-go/tools/record"
 
 	"github.com/aimlite/aimlite/internal/testenv"
+	"github.com/aimlite/aimlite/pkg/aim/aimclient"
 	"github.com/aimlite/aimlite/pkg/aim/constants"
 	"github.com/aimlite/aimlite/pkg/aim/registry"
 	aimv1 "github.com/aimlite/aimlite/pkg/apis/aim/v1alpha1"
 	"github.com/aimlite/aimlite/pkg/controller"
 	"github.com/aimlite/aimlite/pkg/generated/clientset/versioned"
-	aiminformers "github.com/aimlite/aimlite/pkg/generated/informers/externalversions"
+	"github.com/aimlite/aimlite/pkg/kubeclient/clientsetadapter"
 	"github.com/aimlite/aimlite/pkg/reconciler/clustermodelsource"
 	"github.com/aimlite/aimlite/pkg/statemachine"
 )
@@ -143,8 +144,8 @@ func startOperator(t *testing.T) *operator {
 		o := &operator{client: versioned.NewForConfigOrDie(env.Config), kube: env.Client}
 		cfg, muts := testenv.CountMutations(env.Config)
 		o.muts = muts
-		client := versioned.NewForConfigOrDie(cfg)
-		factory := aiminformers.NewSharedInformerFactory(client, 0)
+		client := aimclient.NewForConfigOrDie(cfg)
+		factory := aimclient.NewInformerFactory(client, controller.CacheOptions{})
 		mgr := controller.NewManager()
 		mgr.SetReconcileObserver(reconcileCounter{o})
 		kube := kubernetes.NewForConfigOrDie(cfg)
@@ -158,7 +159,7 @@ func startOperator(t *testing.T) *operator {
 			return events.NewRecorder(scheme, corev1.EventSource{Component: constants.FieldManager(controllerName)})
 		}
 		if _, err := clustermodelsource.Register(clustermodelsource.Deps{Manager: mgr, Informers: factory, Client: client,
-			Kube: kube, Dynamic: dynamic.NewForConfigOrDie(cfg), Recorder: recorder,
+			Kube: clientsetadapter.New(kube), Dynamic: dynamic.NewForConfigOrDie(cfg), Recorder: recorder,
 			Registry: registry.Remote{}, SystemNamespace: systemNS}); err != nil {
 			t.Fatal(err)
 		}

@@ -18,7 +18,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/aimlite/aimlite/pkg/aim/constants"
 	"github.com/aimlite/aimlite/pkg/aim/kserve"
@@ -26,6 +25,7 @@ import (
 	"github.com/aimlite/aimlite/pkg/aim/routing"
 	"github.com/aimlite/aimlite/pkg/aim/wiring"
 	aimv1 "github.com/aimlite/aimlite/pkg/apis/aim/v1alpha1"
+	"github.com/aimlite/aimlite/pkg/kubeclient"
 	sm "github.com/aimlite/aimlite/pkg/statemachine"
 )
 
@@ -101,7 +101,7 @@ type CleanupFinalizer struct {
 	Name    string
 	GVR     schema.GroupVersionResource
 	Dynamic dynamic.Interface
-	Kube    kubernetes.Interface
+	Kube    kubeclient.Interface
 	// FieldManager is recorded on the finalizer patches.
 	FieldManager string
 	Cleanup      func(ctx context.Context, obj metav1.Object) error
@@ -153,7 +153,7 @@ func (f CleanupFinalizer) patch(ctx context.Context, obj metav1.Object, fins []s
 
 // NamespaceTerminating: the namespace is gone, being deleted, or unreadable (Forbidden) — in
 // all of which cleanup must not block deletion.
-func NamespaceTerminating(ctx context.Context, kube kubernetes.Interface, ns string) bool {
+func NamespaceTerminating(ctx context.Context, kube kubeclient.Interface, ns string) bool {
 	n, err := kube.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
 	if err != nil {
 		return apierrors.IsNotFound(err) || apierrors.IsForbidden(err)

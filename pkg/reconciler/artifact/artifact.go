@@ -15,7 +15,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/aimlite/aimlite/pkg/aim/childwiring"
 	"github.com/aimlite/aimlite/pkg/aim/constants"
@@ -24,6 +23,7 @@ import (
 	"github.com/aimlite/aimlite/pkg/aim/runtimeconfig"
 	"github.com/aimlite/aimlite/pkg/aim/store"
 	aimv1 "github.com/aimlite/aimlite/pkg/apis/aim/v1alpha1"
+	"github.com/aimlite/aimlite/pkg/kubeclient"
 	sm "github.com/aimlite/aimlite/pkg/statemachine"
 	"github.com/aimlite/aimlite/pkg/statemachine/inspect"
 )
@@ -48,7 +48,7 @@ type Stores struct {
 type LogTail func(ctx context.Context, ns, pod, container string, lines int64) (string, error)
 
 // KubeLogTail reads logs through a clientset.
-func KubeLogTail(kube kubernetes.Interface) LogTail {
+func KubeLogTail(kube kubeclient.Interface) LogTail {
 	return func(ctx context.Context, ns, pod, container string, lines int64) (string, error) {
 		rc, err := kube.CoreV1().Pods(ns).GetLogs(pod, &corev1.PodLogOptions{Container: container, TailLines: &lines}).Stream(ctx)
 		if err != nil {
@@ -164,12 +164,12 @@ func (r *Reconciler) ComposeState(_ context.Context, _ sm.ReconcileContext[*aimv
 
 // GetComponentHealth reports RuntimeConfig, the sizing components, CachePvc and the
 // download components (catalogue §1.5, §2.12).
-func (o Obs) GetComponentHealth(ctx context.Context, cs kubernetes.Interface) []sm.ComponentHealth {
+func (o Obs) GetComponentHealth(ctx context.Context, cs kubeclient.Interface) []sm.ComponentHealth {
 	hs := []sm.ComponentHealth{o.rc.Health(true)}
 	if o.sizing {
 		hs = append(hs, o.checkJob.ToDownstreamComponentHealth(constants.ComponentCheckSizeJob, inspect.Job))
 		if o.checkJob.OK() {
-			hs = append(hs, o.checkPods.ToComponentHealthWithContext(ctx, cs, constants.ComponentCheckSizeJobPods, inspect.PodSlice))
+			hs = append(hs, o.checkPods.ToComponentHealthWithContext(ctx, constants.ComponentCheckSizeJobPods, inspect.ForClient(cs).Health))
 		}
 		if o.sizeErr != nil {
 			hs = append(hs, sm.ComponentHealth{Component: constants.ComponentCheckSizeOutput, State: sm.StateFailed,
@@ -182,7 +182,7 @@ func (o Obs) GetComponentHealth(ctx context.Context, cs kubernetes.Interface) []
 	if !o.ready() {
 		hs = append(hs, o.dlJob.ToDownstreamComponentHealth(constants.ComponentDownloadJob, inspect.Job))
 		if o.dlJob.OK() && !jobCond(o.dlJob.Value, batchv1.JobComplete) {
-			hs = append(hs, o.dlPods.ToComponentHealthWithContext(ctx, cs, constants.ComponentDownloadJobPods, inspect.PodSlice))
+			hs = append(hs, o.dlPods.ToComponentHealthWithContext(ctx, constants.ComponentDownloadJobPods, inspect.ForClient(cs).Health))
 		}
 	}
 	return hs

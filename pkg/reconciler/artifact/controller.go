@@ -10,8 +10,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/kubernetes"
 
+	"github.com/aimlite/aimlite/pkg/aim/aimclient"
 	"github.com/aimlite/aimlite/pkg/aim/childwiring"
 	"github.com/aimlite/aimlite/pkg/aim/constants"
 	"github.com/aimlite/aimlite/pkg/aim/runtimeconfig"
@@ -19,8 +19,7 @@ import (
 	"github.com/aimlite/aimlite/pkg/aim/wiring"
 	aimv1 "github.com/aimlite/aimlite/pkg/apis/aim/v1alpha1"
 	"github.com/aimlite/aimlite/pkg/controller"
-	"github.com/aimlite/aimlite/pkg/generated/clientset/versioned"
-	aiminformers "github.com/aimlite/aimlite/pkg/generated/informers/externalversions"
+	"github.com/aimlite/aimlite/pkg/kubeclient"
 	sm "github.com/aimlite/aimlite/pkg/statemachine"
 )
 
@@ -32,9 +31,9 @@ type Deps struct {
 	// ApplyHook, when set, counts this controller's apply outcomes (sent / skipped) for /metrics.
 	ApplyHook wiring.ApplyHook
 	Manager   *controller.Manager
-	Informers aiminformers.SharedInformerFactory
-	Client    versioned.Interface
-	Kube      kubernetes.Interface
+	Informers *aimclient.InformerFactory
+	Client    aimclient.Interface
+	Kube      kubeclient.Interface
 	Dynamic   dynamic.Interface
 	// Applier sends the plan; nil builds one from Dynamic and Resolver.
 	Applier *sm.Applier
@@ -48,7 +47,7 @@ type Deps struct {
 }
 
 // NewPipeline builds the AIMArtifact pipeline.
-func NewPipeline(r *Reconciler, client versioned.Interface, kube kubernetes.Interface, applier *sm.Applier, rec sm.Recorder) *sm.Pipeline[*aimv1.AIMArtifact, *aimv1.AIMArtifactStatus, *Fetched, Obs] {
+func NewPipeline(r *Reconciler, client aimclient.Interface, kube kubeclient.Interface, applier *sm.Applier, rec sm.Recorder) *sm.Pipeline[*aimv1.AIMArtifact, *aimv1.AIMArtifactStatus, *Fetched, Obs] {
 	return &sm.Pipeline[*aimv1.AIMArtifact, *aimv1.AIMArtifactStatus, *Fetched, Obs]{
 		Name:       Name,
 		Reconciler: r,
@@ -63,7 +62,7 @@ func NewPipeline(r *Reconciler, client versioned.Interface, kube kubernetes.Inte
 		OwnerGVK:        aimv1.SchemeGroupVersion.WithKind("AIMArtifact"),
 		Applier:         applier,
 		DecorateChild:   decorateChild,
-		Clientset:       kube,
+		Client:          sm.WithClient[kubeclient.Interface](kube),
 		Recorder:        rec,
 		PauseAnnotation: constants.AnnotationReconciliationPaused,
 	}
@@ -81,7 +80,7 @@ func Register(d Deps) (*controller.Controller, error) {
 	if d.Manager == nil || d.Informers == nil || d.Client == nil || d.Kube == nil || d.Dynamic == nil {
 		return nil, errors.New("artifact: Deps needs Manager, Informers, Client, Kube and Dynamic")
 	}
-	aim := d.Informers.Aim().V1alpha1()
+	aim := d.Informers
 	artInf := aim.AIMArtifacts().Informer()
 	kubeInformers := d.KubeInformers
 	if kubeInformers == nil {

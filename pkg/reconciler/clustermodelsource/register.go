@@ -10,17 +10,16 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/aimlite/aimlite/pkg/aim/aimclient"
 	"github.com/aimlite/aimlite/pkg/aim/constants"
 	"github.com/aimlite/aimlite/pkg/aim/registry"
 	"github.com/aimlite/aimlite/pkg/aim/runtimeconfig"
 	"github.com/aimlite/aimlite/pkg/aim/wiring"
 	aimv1 "github.com/aimlite/aimlite/pkg/apis/aim/v1alpha1"
 	"github.com/aimlite/aimlite/pkg/controller"
-	"github.com/aimlite/aimlite/pkg/generated/clientset/versioned"
-	aiminformers "github.com/aimlite/aimlite/pkg/generated/informers/externalversions"
+	"github.com/aimlite/aimlite/pkg/kubeclient"
 	"github.com/aimlite/aimlite/pkg/statemachine"
 )
 
@@ -30,10 +29,10 @@ type Deps struct {
 	// ApplyHook, when set, counts this controller's apply outcomes (sent / skipped) for /metrics.
 	ApplyHook wiring.ApplyHook
 	Manager   *controller.Manager
-	Informers aiminformers.SharedInformerFactory
-	Client    versioned.Interface
+	Informers *aimclient.InformerFactory
+	Client    aimclient.Interface
 	// Kube reads pull secrets in SystemNamespace (GET only, never cached).
-	Kube    kubernetes.Interface
+	Kube    kubeclient.Interface
 	Dynamic dynamic.Interface
 	// Resolver maps GVKs to resources; nil uses wiring.Resolver(nil).
 	Resolver statemachine.Resolver
@@ -50,7 +49,7 @@ type Deps struct {
 type Pipeline = statemachine.Pipeline[*aimv1.AIMClusterModelSource, *aimv1.AIMClusterModelSourceStatus, *Fetched, Observation]
 
 // NewPipeline builds the AIMClusterModelSource pipeline.
-func NewPipeline(r *Reconciler, client versioned.Interface, applier *statemachine.Applier, rec statemachine.Recorder) *Pipeline {
+func NewPipeline(r *Reconciler, client aimclient.Interface, applier *statemachine.Applier, rec statemachine.Recorder) *Pipeline {
 	return &Pipeline{
 		Name:       Name,
 		Reconciler: r,
@@ -73,7 +72,7 @@ func NewPipeline(r *Reconciler, client versioned.Interface, applier *statemachin
 // AIMClusterModels labelled `aim.eai.amd.com/model-source` (added, deleted, or relabelled; model status
 // changes are ignored).
 func Register(d Deps) (*controller.Controller, error) {
-	v1 := d.Informers.Aim().V1alpha1()
+	v1 := d.Informers
 	sources, models, crcs := v1.AIMClusterModelSources(), v1.AIMClusterModels(), v1.AIMClusterRuntimeConfigs()
 	reg := d.Registry
 	if reg == nil {

@@ -7,17 +7,16 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/aimlite/aimlite/pkg/aim/aimclient"
 	"github.com/aimlite/aimlite/pkg/aim/constants"
 	"github.com/aimlite/aimlite/pkg/aim/imagemeta"
 	"github.com/aimlite/aimlite/pkg/aim/runtimeconfig"
 	"github.com/aimlite/aimlite/pkg/aim/wiring"
 	aimv1 "github.com/aimlite/aimlite/pkg/apis/aim/v1alpha1"
 	"github.com/aimlite/aimlite/pkg/controller"
-	"github.com/aimlite/aimlite/pkg/generated/clientset/versioned"
-	aiminformers "github.com/aimlite/aimlite/pkg/generated/informers/externalversions"
+	"github.com/aimlite/aimlite/pkg/kubeclient"
 	"github.com/aimlite/aimlite/pkg/statemachine"
 )
 
@@ -43,9 +42,9 @@ type Deps struct {
 	// ApplyHook, when set, counts this controller's apply outcomes (sent / skipped) for /metrics.
 	ApplyHook wiring.ApplyHook
 	Manager   *controller.Manager
-	Informers aiminformers.SharedInformerFactory
-	Client    versioned.Interface
-	Kube      kubernetes.Interface
+	Informers *aimclient.InformerFactory
+	Client    aimclient.Interface
+	Kube      kubeclient.Interface
 	Dynamic   dynamic.Interface
 	// Resolver maps GVKs to resources; nil uses wiring.Resolver(nil).
 	Resolver statemachine.Resolver
@@ -59,7 +58,7 @@ type Deps struct {
 
 // Register wires the AIMModel and AIMClusterModel controllers onto the manager.
 func Register(d Deps) error {
-	v1 := d.Informers.Aim().V1alpha1()
+	v1 := d.Informers
 	models, cmodels := v1.AIMModels(), v1.AIMClusterModels()
 	tpls, ctpls := v1.AIMServiceTemplates(), v1.AIMClusterServiceTemplates()
 	for _, inf := range []cache.SharedIndexInformer{models.Informer(), cmodels.Informer()} {

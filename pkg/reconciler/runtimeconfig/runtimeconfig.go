@@ -10,11 +10,10 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/aimlite/aimlite/pkg/aim/aimclient"
 	"github.com/aimlite/aimlite/pkg/aim/constants"
 	aimv1 "github.com/aimlite/aimlite/pkg/apis/aim/v1alpha1"
 	"github.com/aimlite/aimlite/pkg/controller"
-	"github.com/aimlite/aimlite/pkg/generated/clientset/versioned"
-	aiminformers "github.com/aimlite/aimlite/pkg/generated/informers/externalversions"
 	"github.com/aimlite/aimlite/pkg/statemachine"
 )
 
@@ -43,7 +42,7 @@ func (domain[T]) PlanResources(context.Context, statemachine.ReconcileContext[T]
 }
 
 // NewNamespacedPipeline builds the AIMRuntimeConfig pipeline.
-func NewNamespacedPipeline(client versioned.Interface, rec statemachine.Recorder) *statemachine.Pipeline[*aimv1.AIMRuntimeConfig, *aimv1.AIMRuntimeConfigStatus, struct{}, observation] {
+func NewNamespacedPipeline(client aimclient.Interface, rec statemachine.Recorder) *statemachine.Pipeline[*aimv1.AIMRuntimeConfig, *aimv1.AIMRuntimeConfigStatus, struct{}, observation] {
 	return &statemachine.Pipeline[*aimv1.AIMRuntimeConfig, *aimv1.AIMRuntimeConfigStatus, struct{}, observation]{
 		Name:       NameNamespaced,
 		Reconciler: domain[*aimv1.AIMRuntimeConfig]{},
@@ -62,7 +61,7 @@ func NewNamespacedPipeline(client versioned.Interface, rec statemachine.Recorder
 }
 
 // NewClusterPipeline builds the AIMClusterRuntimeConfig pipeline.
-func NewClusterPipeline(client versioned.Interface, rec statemachine.Recorder) *statemachine.Pipeline[*aimv1.AIMClusterRuntimeConfig, *aimv1.AIMRuntimeConfigStatus, struct{}, observation] {
+func NewClusterPipeline(client aimclient.Interface, rec statemachine.Recorder) *statemachine.Pipeline[*aimv1.AIMClusterRuntimeConfig, *aimv1.AIMRuntimeConfigStatus, struct{}, observation] {
 	return &statemachine.Pipeline[*aimv1.AIMClusterRuntimeConfig, *aimv1.AIMRuntimeConfigStatus, struct{}, observation]{
 		Name:       NameCluster,
 		Reconciler: domain[*aimv1.AIMClusterRuntimeConfig]{},
@@ -83,8 +82,8 @@ func NewClusterPipeline(client versioned.Interface, rec statemachine.Recorder) *
 // Deps are what Register needs.
 type Deps struct {
 	Manager   *controller.Manager
-	Informers aiminformers.SharedInformerFactory
-	Client    versioned.Interface
+	Informers *aimclient.InformerFactory
+	Client    aimclient.Interface
 	// Recorder returns the event recorder of a controller name (nil: no events).
 	Recorder wiring.RecorderFactory
 	Queue    controller.QueueOptions
@@ -92,8 +91,8 @@ type Deps struct {
 
 // Register wires both runtime-config controllers onto the manager.
 func Register(d Deps) error {
-	nsInf := d.Informers.Aim().V1alpha1().AIMRuntimeConfigs()
-	clInf := d.Informers.Aim().V1alpha1().AIMClusterRuntimeConfigs()
+	nsInf := d.Informers.AIMRuntimeConfigs()
+	clInf := d.Informers.AIMClusterRuntimeConfigs()
 
 	nsPipe := NewNamespacedPipeline(d.Client, d.Recorder.For(NameNamespaced))
 	nsCtl, err := controller.New(controller.Options{Name: NameNamespaced, Queue: d.Queue,

@@ -12,9 +12,9 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/aimlite/aimlite/pkg/aim/aimclient"
 	"github.com/aimlite/aimlite/pkg/aim/childwiring"
 	"github.com/aimlite/aimlite/pkg/aim/constants"
 	"github.com/aimlite/aimlite/pkg/aim/kserve"
@@ -23,8 +23,7 @@ import (
 	"github.com/aimlite/aimlite/pkg/aim/wiring"
 	aimv1 "github.com/aimlite/aimlite/pkg/apis/aim/v1alpha1"
 	"github.com/aimlite/aimlite/pkg/controller"
-	"github.com/aimlite/aimlite/pkg/generated/clientset/versioned"
-	aiminformers "github.com/aimlite/aimlite/pkg/generated/informers/externalversions"
+	"github.com/aimlite/aimlite/pkg/kubeclient"
 	sm "github.com/aimlite/aimlite/pkg/statemachine"
 )
 
@@ -37,9 +36,9 @@ type Deps struct {
 	// ApplyHook, when set, counts this controller's apply outcomes (sent / skipped) for /metrics.
 	ApplyHook wiring.ApplyHook
 	Manager   *controller.Manager
-	Informers aiminformers.SharedInformerFactory
-	Client    versioned.Interface
-	Kube      kubernetes.Interface
+	Informers *aimclient.InformerFactory
+	Client    aimclient.Interface
+	Kube      kubeclient.Interface
 	Dynamic   dynamic.Interface
 	// Applier sends the plan; nil builds one from Dynamic and Resolver.
 	Applier *sm.Applier
@@ -73,7 +72,7 @@ func optionalStore(k *controller.OptionalKind) func() store.Store[*unstructured.
 }
 
 // NewPipeline builds the AIMService pipeline over r.
-func NewPipeline(r *Reconciler, client versioned.Interface, kube kubernetes.Interface, applier *sm.Applier, rec sm.Recorder) *sm.Pipeline[*aimv1.AIMService, *aimv1.AIMServiceStatus, *fetched, obs] {
+func NewPipeline(r *Reconciler, client aimclient.Interface, kube kubeclient.Interface, applier *sm.Applier, rec sm.Recorder) *sm.Pipeline[*aimv1.AIMService, *aimv1.AIMServiceStatus, *fetched, obs] {
 	return &sm.Pipeline[*aimv1.AIMService, *aimv1.AIMServiceStatus, *fetched, obs]{
 		Name:       Name,
 		Reconciler: r,
@@ -88,7 +87,7 @@ func NewPipeline(r *Reconciler, client versioned.Interface, kube kubernetes.Inte
 		OwnerGVK:        aimv1.SchemeGroupVersion.WithKind("AIMService"),
 		Applier:         applier,
 		DecorateChild:   DecorateChild,
-		Clientset:       kube,
+		Client:          sm.WithClient[kubeclient.Interface](kube),
 		Recorder:        rec,
 		PauseAnnotation: constants.AnnotationReconciliationPaused,
 		MapStatus:       MapStatus,
@@ -106,7 +105,7 @@ func Register(d Deps) (*controller.Controller, error) {
 	if d.Manager == nil || d.Informers == nil || d.Client == nil || d.Kube == nil || d.Dynamic == nil {
 		return nil, errors.New("service: Deps needs Manager, Informers, Client, Kube and Dynamic")
 	}
-	aim := d.Informers.Aim().V1alpha1()
+	aim := d.Informers
 	svcInf := aim.AIMServices().Informer()
 	kubeInformers := d.KubeInformers
 	if kubeInformers == nil {

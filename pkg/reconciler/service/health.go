@@ -7,11 +7,11 @@ import (
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/aimlite/aimlite/pkg/aim/caching"
 	"github.com/aimlite/aimlite/pkg/aim/constants"
 	"github.com/aimlite/aimlite/pkg/aim/kserve"
+	"github.com/aimlite/aimlite/pkg/kubeclient"
 	sm "github.com/aimlite/aimlite/pkg/statemachine"
 	"github.com/aimlite/aimlite/pkg/statemachine/inspect"
 )
@@ -41,7 +41,7 @@ const (
 )
 
 // GetComponentHealth reports every component of the service (catalogue §1.3, §2.10).
-func (o obs) GetComponentHealth(ctx context.Context, cs kubernetes.Interface) []sm.ComponentHealth {
+func (o obs) GetComponentHealth(ctx context.Context, cs kubeclient.Interface) []sm.ComponentHealth {
 	var hs []sm.ComponentHealth
 	if h, ok := o.runtimeConfigHealth(); ok {
 		hs = append(hs, h)
@@ -51,7 +51,7 @@ func (o obs) GetComponentHealth(ctx context.Context, cs kubernetes.Interface) []
 		hs = append(hs, h)
 	}
 	if o.isvcExists() {
-		hs = append(hs, o.pods.ToComponentHealthWithContext(ctx, cs, constants.ComponentInferenceServicePods, inspect.PodSlice))
+		hs = append(hs, o.pods.ToComponentHealthWithContext(ctx, constants.ComponentInferenceServicePods, inspect.ForClient(cs).Health))
 	}
 	if o.route.enabled {
 		hs = append(hs, o.routeHealth())

@@ -4,10 +4,9 @@ import (
 	"context"
 	"fmt"
 
-	"k8s.io/client-go/kubernetes"
-
 	"github.com/aimlite/aimlite/pkg/aim/constants"
 	"github.com/aimlite/aimlite/pkg/aim/gpu"
+	"github.com/aimlite/aimlite/pkg/kubeclient"
 	"github.com/aimlite/aimlite/pkg/statemachine"
 	"github.com/aimlite/aimlite/pkg/statemachine/inspect"
 )
@@ -23,7 +22,7 @@ const retryMessage = "Backoff expired; replacing the failed discovery Job"
 
 // GetComponentHealth reports RuntimeConfig, (Cluster)Model, GPU (when required), and DiscoveryJob and
 // DiscoveryPods while discovery is pending.
-func (o Observation) GetComponentHealth(ctx context.Context, cs kubernetes.Interface) []statemachine.ComponentHealth {
+func (o Observation) GetComponentHealth(ctx context.Context, cs kubeclient.Interface) []statemachine.ComponentHealth {
 	hs := []statemachine.ComponentHealth{o.RuntimeConfig.Health(false), o.modelHealth()}
 	if o.GPURequired {
 		hs = append(hs, o.gpuHealth())
@@ -47,7 +46,7 @@ func (o Observation) GetComponentHealth(ctx context.Context, cs kubernetes.Inter
 	switch o.Phase {
 	case PhaseRunning, PhaseFailedWaiting:
 		// During the backoff a failed pod is a Spec error (PodFailed, exit code and log excerpt; §2.3 row 5e).
-		h := inspect.PodSlice(ctx, cs, o.Pods)
+		h := inspect.ForClient(cs).Health(ctx, o.Pods)
 		h.Component = constants.ComponentDiscoveryPods
 		hs = append(hs, h)
 	case PhaseFailedRetry:

@@ -10,7 +10,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/clock"
 
 	"github.com/aimlite/aimlite/pkg/aim/constants"
@@ -20,6 +19,7 @@ import (
 	"github.com/aimlite/aimlite/pkg/aim/runtimeconfig"
 	aimv1 "github.com/aimlite/aimlite/pkg/apis/aim/v1alpha1"
 	"github.com/aimlite/aimlite/pkg/controller"
+	"github.com/aimlite/aimlite/pkg/kubeclient"
 	"github.com/aimlite/aimlite/pkg/statemachine"
 )
 
@@ -29,7 +29,7 @@ type LogReader interface {
 }
 
 // ClientsetLogs reads logs through the pods/log subresource.
-type ClientsetLogs struct{ Client kubernetes.Interface }
+type ClientsetLogs struct{ Client kubeclient.Interface }
 
 // maxLogBytes bounds a discovery log read.
 const maxLogBytes = 4 << 20

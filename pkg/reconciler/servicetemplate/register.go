@@ -11,11 +11,11 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/kubernetes"
 	batchlisters "k8s.io/client-go/listers/batch/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/utils/clock"
 
+	"github.com/aimlite/aimlite/pkg/aim/aimclient"
 	"github.com/aimlite/aimlite/pkg/aim/constants"
 	"github.com/aimlite/aimlite/pkg/aim/discovery"
 	"github.com/aimlite/aimlite/pkg/aim/gpu"
@@ -23,8 +23,7 @@ import (
 	"github.com/aimlite/aimlite/pkg/aim/wiring"
 	aimv1 "github.com/aimlite/aimlite/pkg/apis/aim/v1alpha1"
 	"github.com/aimlite/aimlite/pkg/controller"
-	"github.com/aimlite/aimlite/pkg/generated/clientset/versioned"
-	aiminformers "github.com/aimlite/aimlite/pkg/generated/informers/externalversions"
+	"github.com/aimlite/aimlite/pkg/kubeclient"
 	"github.com/aimlite/aimlite/pkg/reconciler/model"
 	"github.com/aimlite/aimlite/pkg/statemachine"
 )
@@ -38,7 +37,7 @@ type Deps struct {
 	// ApplyHook, when set, counts this controller's apply outcomes (sent / skipped) for /metrics.
 	ApplyHook    wiring.ApplyHook
 	Manager      *controller.Manager
-	AIMInformers aiminformers.SharedInformerFactory
+	AIMInformers *aimclient.InformerFactory
 	// Nodes is a node informer holding *corev1.Node or *metav1.PartialObjectMetadata (labels are all GPU
 	// detection needs). Nil: KubeInformers' typed node informer.
 	Nodes         cache.SharedIndexInformer
@@ -46,8 +45,8 @@ type Deps struct {
 	// DiscoveryInformers hands out the informers of discovery Jobs and their pods, selected by the
 	// `aim.eai.amd.com/template` label. Nil: Register makes its own.
 	DiscoveryInformers *controller.KubeInformers
-	Client             versioned.Interface
-	Kube               kubernetes.Interface
+	Client             aimclient.Interface
+	Kube               kubeclient.Interface
 	Dynamic            dynamic.Interface
 	Resolver           statemachine.Resolver
 	Recorder           wiring.RecorderFactory
@@ -73,7 +72,7 @@ type Registered struct {
 
 // Register wires the AIMServiceTemplate and AIMClusterServiceTemplate controllers onto the manager.
 func Register(d Deps) (*Registered, error) {
-	v1 := d.AIMInformers.Aim().V1alpha1()
+	v1 := d.AIMInformers
 	tpls, ctpls := v1.AIMServiceTemplates(), v1.AIMClusterServiceTemplates()
 	models, cmodels := v1.AIMModels(), v1.AIMClusterModels()
 	rcs, crcs := v1.AIMRuntimeConfigs(), v1.AIMClusterRuntimeConfigs()
@@ -210,7 +209,7 @@ func Register(d Deps) (*Registered, error) {
 			_, err := d.Client.AimV1alpha1().AIMServiceTemplates(o.Namespace).UpdateStatus(ctx, o, metav1.UpdateOptions{FieldManager: constants.FieldManager(nsName)})
 			return err
 		},
-		OwnerGVK: aimv1.SchemeGroupVersion.WithKind("AIMServiceTemplate"), Applier: nsApplier, Clientset: d.Kube,
+		OwnerGVK: aimv1.SchemeGroupVersion.WithKind("AIMServiceTemplate"), Applier: nsApplier, Client: statemachine.WithClient[kubeclient.Interface](d.Kube),
 		Recorder: rec(nsName), PauseAnnotation: constants.AnnotationReconciliationPaused, Clock: d.Clock,
 	}
 	nsCtl, err := controller.New(controller.Options{Name: nsName, Queue: d.Queue,
@@ -241,7 +240,7 @@ func Register(d Deps) (*Registered, error) {
 			_, err := d.Client.AimV1alpha1().AIMClusterServiceTemplates().UpdateStatus(ctx, o, metav1.UpdateOptions{FieldManager: constants.FieldManager(clName)})
 			return err
 		},
-		OwnerGVK: aimv1.SchemeGroupVersion.WithKind("AIMClusterServiceTemplate"), Applier: clApplier, Clientset: d.Kube,
+		OwnerGVK: aimv1.SchemeGroupVersion.WithKind("AIMClusterServiceTemplate"), Applier: clApplier, Client: statemachine.WithClient[kubeclient.Interface](d.Kube),
 		Recorder: rec(clName), PauseAnnotation: constants.AnnotationReconciliationPaused, Clock: d.Clock,
 	}
 	clCtl, err := controller.New(controller.Options{Name: clName, Queue: d.Queue,

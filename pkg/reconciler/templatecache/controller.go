@@ -8,9 +8,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/aimlite/aimlite/pkg/aim/aimclient"
 	"github.com/aimlite/aimlite/pkg/aim/childwiring"
 	"github.com/aimlite/aimlite/pkg/aim/constants"
 	"github.com/aimlite/aimlite/pkg/aim/runtimeconfig"
@@ -18,8 +18,7 @@ import (
 	"github.com/aimlite/aimlite/pkg/aim/wiring"
 	aimv1 "github.com/aimlite/aimlite/pkg/apis/aim/v1alpha1"
 	"github.com/aimlite/aimlite/pkg/controller"
-	"github.com/aimlite/aimlite/pkg/generated/clientset/versioned"
-	aiminformers "github.com/aimlite/aimlite/pkg/generated/informers/externalversions"
+	"github.com/aimlite/aimlite/pkg/kubeclient"
 	sm "github.com/aimlite/aimlite/pkg/statemachine"
 )
 
@@ -31,9 +30,9 @@ type Deps struct {
 	// ApplyHook, when set, counts this controller's apply outcomes (sent / skipped) for /metrics.
 	ApplyHook wiring.ApplyHook
 	Manager   *controller.Manager
-	Informers aiminformers.SharedInformerFactory
-	Client    versioned.Interface
-	Kube      kubernetes.Interface
+	Informers *aimclient.InformerFactory
+	Client    aimclient.Interface
+	Kube      kubeclient.Interface
 	Dynamic   dynamic.Interface
 	// Applier sends the plan; nil builds one from Dynamic and Resolver.
 	Applier *sm.Applier
@@ -44,7 +43,7 @@ type Deps struct {
 }
 
 // NewPipeline builds the AIMTemplateCache pipeline.
-func NewPipeline(r *Reconciler, client versioned.Interface, applier *sm.Applier, rec sm.Recorder) *sm.Pipeline[*aimv1.AIMTemplateCache, *aimv1.AIMTemplateCacheStatus, *Fetched, Obs] {
+func NewPipeline(r *Reconciler, client aimclient.Interface, applier *sm.Applier, rec sm.Recorder) *sm.Pipeline[*aimv1.AIMTemplateCache, *aimv1.AIMTemplateCacheStatus, *Fetched, Obs] {
 	return &sm.Pipeline[*aimv1.AIMTemplateCache, *aimv1.AIMTemplateCacheStatus, *Fetched, Obs]{
 		Name:       Name,
 		Reconciler: r,
@@ -75,7 +74,7 @@ func Register(d Deps) (*controller.Controller, error) {
 	if d.Manager == nil || d.Informers == nil || d.Client == nil || d.Kube == nil || d.Dynamic == nil {
 		return nil, errors.New("templatecache: Deps needs Manager, Informers, Client, Kube and Dynamic")
 	}
-	aim := d.Informers.Aim().V1alpha1()
+	aim := d.Informers
 	cacheInf := aim.AIMTemplateCaches().Informer()
 	r := &Reconciler{Stores: Stores{
 		Templates:        store.FromIndexer[*aimv1.AIMServiceTemplate](aim.AIMServiceTemplates().Informer().GetIndexer(), aimv1.Resource("aimservicetemplates")),

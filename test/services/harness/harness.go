@@ -16,12 +16,12 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/aimlite/aimlite/internal/testenv"
+	"github.com/aimlite/aimlite/pkg/aim/aimclient"
 	"github.com/aimlite/aimlite/pkg/aim/constants"
 	"github.com/aimlite/aimlite/pkg/aim/kserve"
 	"github.com/aimlite/aimlite/pkg/aim/routing"
 	"github.com/aimlite/aimlite/pkg/controller"
-	"github.com/aimlite/aimlite/pkg/generated/clientset/versioned"
-	aiminformers "github.com/aimlite/aimlite/pkg/generated/informers/externalversions"
+	"github.com/aimlite/aimlite/pkg/kubeclient"
 	"github.com/aimlite/aimlite/pkg/reconciler/artifact"
 	"github.com/aimlite/aimlite/pkg/reconciler/service"
 	"github.com/aimlite/aimlite/pkg/reconciler/templatecache"
@@ -49,10 +49,14 @@ func StartWith(t *testing.T, env *testenv.Env, waitOptional bool) *Operator {
 	opOnce.Do(func() {
 		cfg, muts := testenv.CountMutations(env.Config)
 		cfg.QPS, cfg.Burst = 200, 400
-		client := versioned.NewForConfigOrDie(cfg)
-		kube := kubernetes.NewForConfigOrDie(cfg)
+		client := aimclient.NewForConfigOrDie(cfg)
+		kubecs := kubernetes.NewForConfigOrDie(cfg) // discovery for the test's REST mapper and optional kinds
+		kube, err := kubeclient.NewForConfig(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
 		dyn := dynamic.NewForConfigOrDie(cfg)
-		mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(kube.Discovery()))
+		mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(kubecs.Discovery()))
 		resolver := sm.ResolverFunc(func(gvk schema.GroupVersionKind) (schema.GroupVersionResource, bool, error) {
 			m, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
 			if err != nil {
@@ -69,11 +73,11 @@ func StartWith(t *testing.T, env *testenv.Env, waitOptional bool) *Operator {
 			appliers[name] = a
 			return a
 		}
-		factory := aiminformers.NewSharedInformerFactory(client, 0)
+		factory := aimclient.NewInformerFactory(client, controller.CacheOptions{})
 		isvcKind := controller.NewOptionalKind(kserve.GVR, controller.OptionalKindOptions{
-			NewInformer: controller.DynamicInformer(dyn, kserve.GVR, "", "", nil), Discovery: kube.Discovery(), PollInterval: 2 * time.Second})
+			NewInformer: controller.DynamicInformer(dyn, kserve.GVR, "", "", nil), Discovery: kubecs.Discovery(), PollInterval: 2 * time.Second})
 		routeKind := controller.NewOptionalKind(routing.GVR, controller.OptionalKindOptions{
-			NewInformer: controller.DynamicInformer(dyn, routing.GVR, "", "", nil), Discovery: kube.Discovery(), PollInterval: 2 * time.Second})
+			NewInformer: controller.DynamicInformer(dyn, routing.GVR, "", "", nil), Discovery: kubecs.Discovery(), PollInterval: 2 * time.Second})
 		mgr := controller.NewManager()
 		mgr.AddInformerFactory(factory)
 		mgr.AddOptional(isvcKind, routeKind)
