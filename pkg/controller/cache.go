@@ -7,8 +7,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
-	"k8s.io/client-go/metadata"
-	"k8s.io/client-go/metadata/metadatainformer"
 	"k8s.io/client-go/tools/cache"
 )
 
@@ -118,12 +116,4 @@ type CacheOptions struct {
 	// only asked whether it supports watch-list streaming (fake clientsets do
 	// not); nil means it does.
 	Clientset any
-}
-
-// NewMetadataInformerFactory returns a factory of metadata-only informers
-// (PartialObjectMetadata: ~1.6 KB per object instead of ~10 KB for a Pod) for
-// "does it exist / which labels / who owns it" lookups. o.Transform is not
-// applied by the factory; set it on each informer with SetTransform before start.
-func NewMetadataInformerFactory(client metadata.Interface, o CacheOptions) metadatainformer.SharedInformerFactory {
-	return metadatainformer.NewFilteredSharedInformerFactory(client, o.Resync, o.Namespace, o.tweak())
 }

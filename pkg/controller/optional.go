@@ -7,9 +7,9 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 )
@@ -37,7 +37,10 @@ type OptionalKind struct {
 	indexers  cache.Indexers
 }
 
-// ResourceDiscoverer is the part of discovery.DiscoveryInterface OptionalKind uses.
+// ResourceDiscoverer is the part of discovery.DiscoveryInterface OptionalKind
+// uses; NewResourceDiscoverer implements it without client-go's discovery
+// package. A group/version that is not served must yield an error for which
+// apierrors.IsNotFound is true.
 type ResourceDiscoverer interface {
 	ServerResourcesForGroupVersion(groupVersion string) (*metav1.APIResourceList, error)
 }
@@ -46,8 +49,8 @@ type ResourceDiscoverer interface {
 type OptionalKindOptions struct {
 	// NewInformer builds a fresh, unstarted informer for the kind; see DynamicInformer.
 	NewInformer func() cache.SharedIndexInformer
-	// Discovery is asked whether the group/version serves the resource (a
-	// discovery.DiscoveryInterface; use an uncached one).
+	// Discovery is asked whether the group/version serves the resource
+	// (NewResourceDiscoverer, or any uncached discovery.DiscoveryInterface).
 	Discovery ResourceDiscoverer
 	// PollInterval is how often discovery is asked; zero means 30 s. A CRD
 	// watch (WatchCRDs) makes a newly installed CRD noticed at once.
@@ -69,15 +72,13 @@ func NewOptionalKind(gvr schema.GroupVersionResource, o OptionalKindOptions) *Op
 // DynamicInformer returns a NewInformer function building a dynamic
 // (unstructured) informer for gvr, limited to namespace ("" = all) and to the
 // label selector (may be empty), with the transform applied (may be nil).
+// It is built directly on the dynamic client rather than with dynamicinformer,
+// which imports client-go's informers factory and so every API group.
 func DynamicInformer(client dynamic.Interface, gvr schema.GroupVersionResource, namespace, labelSelector string, transform cache.TransformFunc) func() cache.SharedIndexInformer {
 	return func() cache.SharedIndexInformer {
-		inf := dynamicinformer.NewFilteredDynamicInformer(client, gvr, namespace, 0,
-			cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc},
-			func(o *metav1.ListOptions) { o.LabelSelector = labelSelector }).Informer()
-		if transform != nil {
-			_ = inf.SetTransform(transform) // cannot fail on an unstarted informer
-		}
-		return inf
+		// Clientset: the fake dynamic client opts out of watch-list streaming.
+		return NewInformer[*unstructured.UnstructuredList](client.Resource(gvr).Namespace(namespace),
+			&unstructured.Unstructured{}, CacheOptions{LabelSelector: labelSelector, Transform: transform, Clientset: client})
 	}
 }
 

@@ -16,6 +16,8 @@ import (
 	dynamicfake "k8s.io/client-go/dynamic/fake"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes/fake"
+	clienttesting "k8s.io/client-go/testing"
+	"k8s.io/client-go/tools/cache"
 )
 
 // stubDiscovery serves the resources it is told to, thread-safely.
@@ -157,5 +159,65 @@ func waitFor(t *testing.T, cond func() bool) {
 	if err := wait.PollUntilContextTimeout(context.Background(), 5*time.Millisecond, 5*time.Second, true,
 		func(context.Context) (bool, error) { return cond(), nil }); err != nil {
 		t.Fatal("condition not met in time")
+	}
+}
+
+func TestDynamicInformerScopesSelectsAndTransforms(t *testing.T) {
+	mk := func(ns, name, app string) *unstructured.Unstructured {
+		u := &unstructured.Unstructured{}
+		u.SetAPIVersion("serving.example.com/v1beta1")
+		u.SetKind("InferenceService")
+		u.SetNamespace(ns)
+		u.SetName(name)
+		u.SetLabels(map[string]string{"app": app})
+		u.SetAnnotations(map[string]string{LastAppliedAnnotation: "{}"})
+		u.SetManagedFields([]metav1.ManagedFieldsEntry{{Manager: "kubectl"}})
+		return u
+	}
+	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
+		map[schema.GroupVersionResource]string{isvcGVR: "InferenceServiceList"},
+		mk("ns", "a", "mine"), mk("ns", "other", "theirs"), mk("elsewhere", "b", "mine"))
+	newInf := DynamicInformer(dyn, isvcGVR, "ns", "app=mine", StripTransform())
+	if newInf() == newInf() {
+		t.Fatal("NewInformer must build a fresh informer each time")
+	}
+	inf := newInf()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go inf.RunWithContext(ctx)
+	waitFor(t, inf.HasSynced)
+	if keys := inf.GetStore().ListKeys(); len(keys) != 1 || keys[0] != "ns/a" {
+		t.Fatalf("cached keys = %v, want [ns/a]", keys)
+	}
+	obj, _, _ := inf.GetStore().GetByKey("ns/a")
+	u, ok := obj.(*unstructured.Unstructured)
+	if !ok {
+		t.Fatalf("cached %T, want *Unstructured", obj)
+	}
+	if len(u.GetManagedFields()) != 0 || len(u.GetAnnotations()) != 0 {
+		t.Fatalf("transform not applied: %v", u.Object["metadata"])
+	}
+	if byNS, err := inf.GetIndexer().ByIndex(cache.NamespaceIndex, "ns"); err != nil || len(byNS) != 1 {
+		t.Fatalf("namespace index = %v, %v", byNS, err)
+	}
+	// Watch events flow into the cache.
+	if _, err := dyn.Resource(isvcGVR).Namespace("ns").Create(ctx, mk("ns", "c", "mine"), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { _, ok, _ := inf.GetStore().GetByKey("ns/c"); return ok })
+	var sawList, sawWatch bool
+	for _, a := range dyn.Actions() {
+		if a.GetNamespace() != "ns" {
+			t.Fatalf("%s in namespace %q", a.GetVerb(), a.GetNamespace())
+		}
+		switch a := a.(type) {
+		case clienttesting.ListActionImpl:
+			sawList = a.GetListRestrictions().Labels.String() == "app=mine"
+		case clienttesting.WatchActionImpl:
+			sawWatch = a.GetWatchRestrictions().Labels.String() == "app=mine"
+		}
+	}
+	if !sawList || !sawWatch {
+		t.Fatalf("selected list %v, selected watch %v: %v", sawList, sawWatch, dyn.Actions())
 	}
 }
