@@ -72,8 +72,8 @@
 // "exists"); unlike client-go's informers factory they do not link every API
 // group's informers into the binary. StripTransform(ourFieldManagers...) drops other managers'
 // managedFields entries and kubectl's last-applied annotation while keeping our
-// own entries for Extract-based no-op detection. NewMetadataInformerFactory gives
-// metadata-only informers. CacheOptions.FieldSelector narrows a watch on the
+// own entries for Extract-based no-op detection. NewMetadataInformer gives a
+// metadata-only informer. CacheOptions.FieldSelector narrows a watch on the
 // server (e.g. only Warning Events about one kind). NewInformer[*FooList](typedClient.Foos(ns), &Foo{},
 // opts) builds one selected, transformed informer without client-go's
 // informers factory, which links every API group's informers and listers

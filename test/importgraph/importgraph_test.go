@@ -165,3 +165,57 @@ func moduleRoot(t *testing.T) string {
 		dir = parent
 	}
 }
+
+// schemeOfEveryGroup are the packages that, once linked, pull in k8s.io/client-go/kubernetes/scheme and
+// with it every k8s.io/api group (about 9 MB of the stripped binary): client-go's typed clientset, its
+// discovery client (which the generated clientset, informers and apply configurations import), the
+// informer factory (imported by dynamicinformer and metadatainformer), tools/events, tools/record and
+// tools/leaderelection. The operator uses kubeclient, aimclient and its own recorder and elector instead.
+var schemeOfEveryGroup = []string{
+	"k8s.io/client-go/kubernetes",
+	"k8s.io/client-go/discovery",
+	"k8s.io/client-go/informers",
+	"k8s.io/client-go/applyconfigurations",
+	"k8s.io/client-go/dynamic/dynamicinformer",
+	"k8s.io/client-go/metadata/metadatainformer",
+	"k8s.io/client-go/tools/events",
+	"k8s.io/client-go/tools/record",
+	"k8s.io/client-go/tools/leaderelection",
+	"github.com/aimlite/aimlite/pkg/generated/informers",
+	"github.com/aimlite/aimlite/pkg/generated/applyconfiguration",
+}
+
+// apiGroupsUsed are the k8s.io/api packages the operator may link: the kinds it reads, watches or writes.
+var apiGroupsUsed = map[string]bool{
+	"k8s.io/api/core/v1": true, "k8s.io/api/batch/v1": true, "k8s.io/api/rbac/v1": true,
+	"k8s.io/api/autoscaling/v2": true, "k8s.io/api/coordination/v1": true, "k8s.io/api/events/v1": true,
+	"k8s.io/api/apps/v1": true, // the Deployment inspector of pkg/statemachine/inspect
+}
+
+func TestOperatorLinksOnlyTheAPIGroupsItUses(t *testing.T) {
+	root := moduleRoot(t)
+	if _, err := os.Stat(filepath.Join(root, "cmd", "aimlite")); err != nil {
+		t.Skip("no cmd/aimlite yet")
+	}
+	pkgs := listDeps(t, root, "./cmd/aimlite")
+	for _, v := range violations(pkgs, schemeOfEveryGroup) {
+		t.Error(v)
+	}
+	const clientset = "github.com/aimlite/aimlite/pkg/generated/clientset/versioned"
+	apiGroups := 0
+	for _, p := range pkgs {
+		// The generated clientset imports discovery; its scheme subpackage is fine (AIM kinds only).
+		if p.importPath == clientset || within(p.importPath, clientset+"/typed") {
+			t.Errorf("%s links client-go discovery; use pkg/aim/aimclient", p.importPath)
+		}
+		if within(p.importPath, "k8s.io/api") {
+			apiGroups++
+			if !apiGroupsUsed[p.importPath] {
+				t.Errorf("%s is linked but not one of the API groups the operator uses", p.importPath)
+			}
+		}
+	}
+	if apiGroups == 0 { // positive control: the listing saw the operator's dependencies
+		t.Fatalf("no k8s.io/api package among %d dependencies of ./cmd/aimlite", len(pkgs))
+	}
+}

@@ -25,12 +25,13 @@ import (
 	"github.com/go-logr/logr"
 
 	"github.com/aimlite/aimlite/internal/testenv"
+	"github.com/aimlite/aimlite/pkg/aim/aimclient"
 	"github.com/aimlite/aimlite/pkg/aim/constants"
 	"github.com/aimlite/aimlite/pkg/aim/discovery"
 	"github.com/aimlite/aimlite/pkg/aim/imagemeta"
 	"github.com/aimlite/aimlite/pkg/controller"
 	"github.com/aimlite/aimlite/pkg/generated/clientset/versioned"
-	aiminformers "github.com/aimlite/aimlite/pkg/generated/informers/externalversions"
+	"github.com/aimlite/aimlite/pkg/kubeclient"
 	"github.com/aimlite/aimlite/pkg/reconciler/model"
 	"github.com/aimlite/aimlite/pkg/reconciler/runtimeconfig"
 	"github.com/aimlite/aimlite/pkg/reconciler/servicetemplate"
@@ -79,16 +80,18 @@ func startOperator(t *testing.T) *operator {
 		cfg, muts := testenv.CountMutations(env.Config)
 		o.muts = muts
 		cfg.QPS, cfg.Burst = 200, 400
-		client := versioned.NewForConfigOrDie(cfg)
-		kube := kubernetes.NewForConfigOrDie(cfg)
+		client := aimclient.NewForConfigOrDie(cfg)
+		kube, err := kubeclient.NewForConfig(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
 		dyn := dynamic.NewForConfigOrDie(cfg)
 
-		aimFactory := aiminformers.NewSharedInformerFactory(client, 0)
+		aimFactory := aimclient.NewInformerFactory(client, controller.CacheOptions{})
 		// Nodes as metadata only, as cmd/aimlite wires them.
-		nodeFactory := controller.NewMetadataInformerFactory(metadata.NewForConfigOrDie(cfg), controller.CacheOptions{})
-		nodes := nodeFactory.ForResource(schema.GroupVersionResource{Version: "v1", Resource: "nodes"}).Informer()
+		nodes := controller.NewMetadataInformer(metadata.NewForConfigOrDie(cfg), schema.GroupVersionResource{Version: "v1", Resource: "nodes"}, controller.CacheOptions{})
 		mgr := controller.NewManager()
-		mgr.AddInformerFactory(nodeFactory)
+		mgr.AddInformer(nodes)
 		q := controller.DefaultQueueOptions()
 		q.Workers = 4
 		if err := runtimeconfig.Register(runtimeconfig.Deps{Manager: mgr, Informers: aimFactory, Client: client, Queue: q}); err != nil {

@@ -14,7 +14,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/metadata"
 
@@ -38,7 +37,7 @@ func TestOptionalKindAppearsWithoutRestart(t *testing.T) {
 	}
 	primaryKey := controller.NewKey(ns, "primary")
 
-	disco, err := discovery.NewDiscoveryClientForConfig(env.Config)
+	disco, err := controller.NewResourceDiscoverer(env.Config)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,8 +51,7 @@ func TestOptionalKindAppearsWithoutRestart(t *testing.T) {
 		// Only the CRD watch can make it appear within the test's time.
 		PollInterval: time.Hour,
 	})
-	crdInf := controller.NewMetadataInformerFactory(meta, controller.CacheOptions{}).
-		ForResource(schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}).Informer()
+	crdInf := controller.NewMetadataInformer(meta, schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}, controller.CacheOptions{})
 	if err := controller.WatchCRDs(crdInf, kind); err != nil {
 		t.Fatal(err)
 	}
