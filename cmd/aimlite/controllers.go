@@ -2,10 +2,11 @@ package main
 
 import (
 	"context"
-	"github.com/aimlite/aimlite/pkg/aim/wiring"
 
-	"k8s.io/client-go/tools/events"
 	"k8s.io/klog/v2"
+
+	"github.com/aimlite/aimlite/pkg/aim/wiring"
+	"github.com/aimlite/aimlite/pkg/controller/events"
 )
 
 // registerControllers is the one place AIM reconcilers are wired onto the
@@ -14,12 +15,10 @@ import (
 // Use e.KubeInformers (label-selected) for built-in kinds so the cache stays small.
 //
 // Events (what `kubectl describe` shows) go through one events/v1 broadcaster,
-// which aggregates and rate-limits repeats; it stops when ctx ends.
+// which turns repeats into series; it stops when ctx ends.
 func registerControllers(ctx context.Context, e *env) error {
-	broadcaster := events.NewBroadcaster(&events.EventSinkImpl{Interface: e.Kube.EventsV1()})
-	if err := broadcaster.StartRecordingToSinkWithContext(ctx); err != nil {
-		return err
-	}
+	broadcaster := events.NewBroadcaster(e.Kube.EventsV1(), events.Options{})
+	go broadcaster.Run(ctx)
 	recorder := eventRecorders(broadcaster)
 
 	if err := registerModels(e, recorder); err != nil {

@@ -4,18 +4,16 @@ import (
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/aimlite/aimlite/pkg/aim/aimclient"
 	"github.com/aimlite/aimlite/pkg/aim/constants"
 	"github.com/aimlite/aimlite/pkg/controller"
 	"github.com/aimlite/aimlite/pkg/controller/metrics"
-	"github.com/aimlite/aimlite/pkg/generated/clientset/versioned"
-	aiminformers "github.com/aimlite/aimlite/pkg/generated/informers/externalversions"
+	"github.com/aimlite/aimlite/pkg/kubeclient"
 )
 
 // Optional foreign kinds: the operator runs without their CRDs and starts
@@ -32,14 +30,14 @@ type env struct {
 	Manager *controller.Manager
 	Config  *rest.Config // JSON; QPS/Burst from flags
 
-	Kube     kubernetes.Interface // protobuf, built-in kinds
-	Client   versioned.Interface  // AIM kinds
+	Kube     kubeclient.Interface // protobuf, built-in kinds
+	Client   aimclient.Interface  // AIM kinds
 	Dynamic  dynamic.Interface
 	Metadata metadata.Interface
 
 	// AIMInformers caches the AIM kinds (watched namespace; managedFields of
 	// other managers stripped).
-	AIMInformers aiminformers.SharedInformerFactory
+	AIMInformers *aimclient.InformerFactory
 	// KubeInformers hands out built-in-kind informers (one per kind and label
 	// selector), scoped to the watched namespace and with Transform set,
 	// registered with Manager. Every built-in kind must be watched through a
@@ -82,11 +80,11 @@ func managedByValues() []string {
 }
 
 func newEnv(cfg *rest.Config, o options, prom *metrics.Prometheus) (*env, error) {
-	kube, err := kubernetes.NewForConfig(controller.Protobuf(cfg))
+	kube, err := kubeclient.NewForConfig(controller.Protobuf(cfg))
 	if err != nil {
 		return nil, err
 	}
-	client, err := versioned.NewForConfig(cfg)
+	client, err := aimclient.NewForConfig(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +96,7 @@ func newEnv(cfg *rest.Config, o options, prom *metrics.Prometheus) (*env, error)
 	if err != nil {
 		return nil, err
 	}
-	disco, err := discovery.NewDiscoveryClientForConfig(cfg)
+	disco, err := controller.NewResourceDiscoverer(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -109,10 +107,6 @@ func newEnv(cfg *rest.Config, o options, prom *metrics.Prometheus) (*env, error)
 	}
 	transform := controller.StripTransform(managers...)
 
-	aimOpts := []aiminformers.SharedInformerOption{aiminformers.WithTransform(transform)}
-	if o.namespace != "" {
-		aimOpts = append(aimOpts, aiminformers.WithNamespace(o.namespace))
-	}
 	e := &env{
 		Manager:           controller.NewManager(),
 		Config:            cfg,
@@ -120,7 +114,7 @@ func newEnv(cfg *rest.Config, o options, prom *metrics.Prometheus) (*env, error)
 		Client:            client,
 		Dynamic:           dyn,
 		Metadata:          meta,
-		AIMInformers:      aiminformers.NewSharedInformerFactoryWithOptions(client, 0, aimOpts...),
+		AIMInformers:      aimclient.NewInformerFactory(client, controller.CacheOptions{Namespace: o.namespace, Transform: transform}),
 		Queue:             o.queue,
 		Metrics:           prom,
 		WatchNamespace:    o.namespace,
@@ -144,7 +138,7 @@ func newEnv(cfg *rest.Config, o options, prom *metrics.Prometheus) (*env, error)
 	e.Manager.AddOptional(e.ISVCKind, e.RouteKind)
 	// CRDs as metadata only (no schemas in memory): an installed CRD is noticed
 	// at once instead of at the next poll.
-	crdInf := controller.NewMetadataInformerFactory(meta, controller.CacheOptions{}).ForResource(crdGVR).Informer()
+	crdInf := controller.NewMetadataInformer(meta, crdGVR, controller.CacheOptions{})
 	if err := controller.WatchCRDs(crdInf, e.ISVCKind, e.RouteKind); err != nil {
 		return nil, fmt.Errorf("watching CRDs: %w", err)
 	}

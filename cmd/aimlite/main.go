@@ -63,7 +63,7 @@ func run(ctx context.Context, o options) error {
 	}
 	e.Manager.SetReconcileObserver(prom)
 
-	le := controller.NewLeaderElector(e.Kube, o.leader)
+	le := controller.NewLeaderElector(e.Kube.CoordinationV1(), o.leader)
 	healthz := []controller.Check{
 		{Name: "ping", Check: func(*http.Request) error { return nil }},
 		{Name: "leader-election", Check: le.Check},

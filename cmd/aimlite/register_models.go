@@ -7,12 +7,11 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	"k8s.io/client-go/tools/events"
 
 	"github.com/aimlite/aimlite/pkg/aim/constants"
 	aimv1 "github.com/aimlite/aimlite/pkg/apis/aim/v1alpha1"
 	"github.com/aimlite/aimlite/pkg/controller"
+	"github.com/aimlite/aimlite/pkg/controller/events"
 	"github.com/aimlite/aimlite/pkg/reconciler/model"
 	"github.com/aimlite/aimlite/pkg/reconciler/runtimeconfig"
 	"github.com/aimlite/aimlite/pkg/reconciler/servicetemplate"
@@ -40,12 +39,8 @@ func registerModels(e *env, recorder func(controllerName string) statemachine.Re
 		return fmt.Errorf("model controllers: %w", err)
 	}
 	// GPU detection needs node labels only: a metadata informer keeps ~1 KB per node.
-	nodeFactory := controller.NewMetadataInformerFactory(e.Metadata, controller.CacheOptions{})
-	nodes := nodeFactory.ForResource(nodesGVR).Informer()
-	if err := nodes.SetTransform(e.Transform); err != nil {
-		return err
-	}
-	e.Manager.AddInformerFactory(nodeFactory)
+	nodes := controller.NewMetadataInformer(e.Metadata, nodesGVR, controller.CacheOptions{Transform: e.Transform})
+	e.Manager.AddInformer(nodes)
 	if _, err := servicetemplate.Register(servicetemplate.Deps{ApplyHook: e.applyHook(), Manager: e.Manager, AIMInformers: e.AIMInformers,
 		Nodes: nodes, DiscoveryInformers: e.KubeInformers, Client: e.Client, Kube: e.Kube, Dynamic: e.Dynamic,
 		Recorder: recorder, Queue: e.Queue, SystemNamespace: e.SystemNamespace,
@@ -56,12 +51,12 @@ func registerModels(e *env, recorder func(controllerName string) statemachine.Re
 }
 
 // eventRecorders adapts an events broadcaster to the per-controller recorders the Deps take.
-func eventRecorders(b events.EventBroadcaster) func(string) statemachine.Recorder {
+func eventRecorders(b *events.Broadcaster) func(string) statemachine.Recorder {
 	if b == nil {
 		return nil
 	}
+	// Events are about AIM objects, which listers hand out without apiVersion/kind.
 	scheme := runtime.NewScheme()
-	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
 	utilruntime.Must(aimv1.AddToScheme(scheme))
 	return func(name string) statemachine.Recorder {
 		return statemachine.FromEventsRecorder(b.NewRecorder(scheme, constants.FieldManager(name)), "Reconcile")

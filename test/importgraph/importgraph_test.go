@@ -189,7 +189,8 @@ var schemeOfEveryGroup = []string{
 var apiGroupsUsed = map[string]bool{
 	"k8s.io/api/core/v1": true, "k8s.io/api/batch/v1": true, "k8s.io/api/rbac/v1": true,
 	"k8s.io/api/autoscaling/v2": true, "k8s.io/api/coordination/v1": true, "k8s.io/api/events/v1": true,
-	"k8s.io/api/apps/v1": true, // the Deployment inspector of pkg/statemachine/inspect
+	"k8s.io/api/apps/v1":             true, // the Deployment inspector of pkg/statemachine/inspect
+	"k8s.io/api/scheduling/v1alpha3": true, // imported by batch/v1 (a Job's workload reference)
 }
 
 func TestOperatorLinksOnlyTheAPIGroupsItUses(t *testing.T) {
