@@ -10,12 +10,13 @@ import (
 	"sync/atomic"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/uuid"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/leaderelection"
-	"k8s.io/client-go/tools/leaderelection/resourcelock"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
+
+	"github.com/aimlite/aimlite/pkg/controller/metrics"
+	"github.com/aimlite/aimlite/pkg/kubeclient"
 )
 
 // LeaderElectionOptions configure lease-based leader election.
@@ -29,6 +30,12 @@ type LeaderElectionOptions struct {
 	LeaseDuration time.Duration
 	RenewDeadline time.Duration
 	RetryPeriod   time.Duration
+	// OnLeadershipChange, if set, is called with true when the lease is
+	// acquired and false when it is lost or given up. The
+	// leader_election_master_status gauge is updated either way.
+	OnLeadershipChange func(leading bool)
+	// Clock defaults to the real clock (tests inject a fake one).
+	Clock clock.WithTicker
 }
 
 // DefaultLeaderElectionOptions: lease 8 s, renew deadline 6 s, retry 1.5 s.
@@ -51,6 +58,31 @@ func (o *LeaderElectionOptions) BindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.RetryPeriod, "leader-elect-retry-period", o.RetryPeriod, "Interval between acquire/renew attempts.")
 }
 
+// validate applies client-go's constraints, which keep a leader that cannot
+// renew from overlapping with its successor.
+func (o *LeaderElectionOptions) validate() error {
+	switch {
+	case o.Namespace == "" || o.Name == "":
+		return errors.New("leader election needs a lease namespace and name")
+	case o.LeaseDuration < time.Second:
+		return errors.New("leader election: lease duration must be at least 1s")
+	case o.RetryPeriod <= 0:
+		return errors.New("leader election: retry period must be positive")
+	case o.LeaseDuration <= o.RenewDeadline:
+		return errors.New("leader election: lease duration must exceed the renew deadline")
+	case o.RenewDeadline <= time.Duration(jitterFactor*float64(o.RetryPeriod)):
+		return fmt.Errorf("leader election: renew deadline must exceed %v × retry period", jitterFactor)
+	}
+	return nil
+}
+
+// jitterFactor spreads candidates' retries as client-go does.
+const jitterFactor = 1.2
+
+// healthzTolerance is how long past LeaseDuration a leader may go without
+// renewing before Check reports it hung (client-go's HealthzAdaptor timeout).
+const healthzTolerance = 20 * time.Second
+
 // ErrLeadershipLost is returned by LeaderElector.Run when the lease was lost
 // while leading. The process should exit: its informers cannot restart, and a
 // fresh process rejoins as a candidate.
@@ -58,19 +90,24 @@ var ErrLeadershipLost = errors.New("leader election lost")
 
 // LeaderElector runs a function while holding a Lease.
 type LeaderElector struct {
-	opts     LeaderElectionOptions
-	client   kubernetes.Interface
-	leading  atomic.Bool
-	watchdog *leaderelection.HealthzAdaptor
+	opts    LeaderElectionOptions
+	client  kubeclient.CoordinationV1Interface
+	clock   clock.WithTicker
+	leading atomic.Bool               // run is running
+	lock    atomic.Pointer[leaseLock] // set by Run
 }
 
 // NewLeaderElector prepares leader election. With Enabled false, Run simply
 // calls the function and IsLeader is true.
-func NewLeaderElector(client kubernetes.Interface, o LeaderElectionOptions) *LeaderElector {
+func NewLeaderElector(client kubeclient.CoordinationV1Interface, o LeaderElectionOptions) *LeaderElector {
 	if o.Identity == "" {
 		o.Identity = defaultIdentity()
 	}
-	return &LeaderElector{opts: o, client: client, watchdog: leaderelection.NewLeaderHealthzAdaptor(20 * time.Second)}
+	c := o.Clock
+	if c == nil {
+		c = clock.RealClock{}
+	}
+	return &LeaderElector{opts: o, client: client, clock: c}
 }
 
 func defaultIdentity() string {
@@ -89,7 +126,23 @@ func (l *LeaderElector) IsLeader() bool { return l.leading.Load() }
 
 // Check is a /healthz check: it fails if we lead but have not renewed the lease
 // for longer than the lease duration plus 20 s (a hung leader).
-func (l *LeaderElector) Check(r *http.Request) error { return l.watchdog.Check(r) }
+func (l *LeaderElector) Check(*http.Request) error {
+	k := l.lock.Load()
+	if !l.leading.Load() || k == nil {
+		return nil
+	}
+	if l.clock.Since(k.lastRenewal()) > l.opts.LeaseDuration+healthzTolerance {
+		return fmt.Errorf("leader has not renewed lease %s/%s since %v", l.opts.Namespace, l.opts.Name, k.lastRenewal())
+	}
+	return nil
+}
+
+func (l *LeaderElector) holding(leading bool) {
+	metrics.SetLeaderStatus(l.opts.Name, leading)
+	if l.opts.OnLeadershipChange != nil {
+		l.opts.OnLeadershipChange(leading)
+	}
+}
 
 // Run calls run once this process holds the lease, with a context that ends
 // when ctx ends or the lease is lost. The lease is released only after run has
@@ -102,75 +155,118 @@ func (l *LeaderElector) Run(ctx context.Context, run func(ctx context.Context)) 
 		run(ctx)
 		return nil
 	}
-	if l.opts.Namespace == "" || l.opts.Name == "" {
-		return errors.New("leader election needs a lease namespace and name")
+	if err := l.opts.validate(); err != nil {
+		return err
 	}
 	logger := klog.FromContext(ctx).WithValues("lease", l.opts.Namespace+"/"+l.opts.Name, "identity", l.opts.Identity)
-	lock := &resourcelock.LeaseLock{
-		LeaseMeta:  metav1.ObjectMeta{Namespace: l.opts.Namespace, Name: l.opts.Name},
-		Client:     l.client.CoordinationV1(),
-		LockConfig: resourcelock.ResourceLockConfig{Identity: l.opts.Identity},
-	}
-	// leCtx is not a child of ctx: on shutdown we stop the work first and end
-	// the election (releasing the lease) only after it has drained.
-	leCtx, leCancel := context.WithCancel(context.WithoutCancel(ctx))
-	defer leCancel()
-	var (
-		ranOnce   atomic.Bool
-		runCancel atomic.Pointer[context.CancelFunc]
-	)
-	stopAfter := context.AfterFunc(ctx, func() {
-		if c := runCancel.Load(); c != nil {
-			(*c)() // leading: stop the work; leCancel follows when it returns
-		} else {
-			leCancel() // still a candidate: stop trying
-		}
-	})
-	defer stopAfter()
+	ctx = klog.NewContext(ctx, logger)
+	k := &leaseLock{client: l.client.Leases(l.opts.Namespace), namespace: l.opts.Namespace, name: l.opts.Name,
+		identity: l.opts.Identity, duration: l.opts.LeaseDuration, clock: l.clock}
+	l.lock.Store(k)
+	// Lease calls outlive ctx: renewals continue while run drains, and the
+	// release follows it.
+	bg := context.WithoutCancel(ctx)
 
-	le, err := leaderelection.NewLeaderElector(leaderelection.LeaderElectionConfig{
-		Lock:            lock,
-		LeaseDuration:   l.opts.LeaseDuration,
-		RenewDeadline:   l.opts.RenewDeadline,
-		RetryPeriod:     l.opts.RetryPeriod,
-		ReleaseOnCancel: true,
-		Name:            l.opts.Name,
-		WatchDog:        l.watchdog,
-		Callbacks: leaderelection.LeaderCallbacks{
-			OnStartedLeading: func(lctx context.Context) {
-				rctx, cancel := context.WithCancel(lctx)
-				runCancel.Store(&cancel)
-				if ctx.Err() != nil {
-					cancel()
-				}
-				logger.Info("Became leader")
-				l.leading.Store(true)
-				ranOnce.Store(true)
-				run(rctx)
-				l.leading.Store(false)
-				cancel()
-				leCancel() // ends renewals and releases the lease
-			},
-			OnStoppedLeading: func() { logger.Info("Stopped leading") },
-			OnNewLeader: func(id string) {
-				if id != l.opts.Identity {
-					logger.Info("New leader elected", "leader", id)
-				}
-			},
-		},
-	})
-	if err != nil {
-		return fmt.Errorf("leader election: %w", err)
-	}
 	logger.Info("Waiting to acquire the lease")
-	le.Run(leCtx)
-	// le.Run returns when renewal fails or leCtx ends; in both cases wait for
-	// run to return before reporting.
-	for l.leading.Load() {
-		time.Sleep(50 * time.Millisecond)
+	if !l.acquire(ctx, k) {
+		return nil // ctx ended while a candidate
 	}
-	if ctx.Err() == nil && ranOnce.Load() {
+	l.holding(true)
+	logger.Info("Became leader")
+	if ctx.Err() != nil { // acquired just as we were asked to stop
+		l.release(bg, k)
+		return nil
+	}
+
+	workCtx, stopWork := context.WithCancel(ctx)
+	defer stopWork()
+	renewCtx, stopRenewing := context.WithCancel(bg)
+	renewDone := make(chan bool, 1) // true: lost
+	go func() {
+		lost := l.renewLoop(renewCtx, k)
+		if lost {
+			l.holding(false)
+			logger.Info("Lost the lease: stopping the work")
+			stopWork()
+		}
+		renewDone <- lost
+	}()
+
+	l.leading.Store(true)
+	run(workCtx)
+	l.leading.Store(false)
+	stopWork()
+	stopRenewing()
+	lost := <-renewDone
+	if !lost {
+		l.holding(false)
+	}
+	l.release(bg, k)
+	logger.Info("Stopped leading")
+	if lost && ctx.Err() == nil {
 		return ErrLeadershipLost
 	}
 	return nil
+}
+
+// acquire retries every RetryPeriod (jittered) until we hold the lease or ctx ends.
+func (l *LeaderElector) acquire(ctx context.Context, k *leaseLock) bool {
+	for {
+		if k.tryAcquireOrRenew(ctx) {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-l.clock.After(wait.Jitter(l.opts.RetryPeriod, jitterFactor)):
+		}
+	}
+}
+
+// renewLoop renews every RetryPeriod until ctx ends (false) or a renewal has
+// not succeeded within RenewDeadline (true: lost).
+func (l *LeaderElector) renewLoop(ctx context.Context, k *leaseLock) bool {
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-l.clock.After(l.opts.RetryPeriod):
+		}
+		if !l.renew(ctx, k) {
+			return ctx.Err() == nil
+		}
+	}
+}
+
+// renew retries one renewal every RetryPeriod until it succeeds or
+// RenewDeadline has passed. Each request is bounded by the remaining time so
+// a hung apiserver connection cannot stretch the deadline.
+func (l *LeaderElector) renew(ctx context.Context, k *leaseLock) bool {
+	deadline := l.clock.Now().Add(l.opts.RenewDeadline)
+	for {
+		left := deadline.Sub(l.clock.Now())
+		if left <= 0 || ctx.Err() != nil {
+			return false
+		}
+		actx, cancel := context.WithTimeout(ctx, left)
+		ok := k.tryAcquireOrRenew(actx)
+		cancel()
+		if ok {
+			return true
+		}
+		left = deadline.Sub(l.clock.Now())
+		select {
+		case <-ctx.Done():
+			return false
+		case <-l.clock.After(min(l.opts.RetryPeriod, max(left, 0))):
+		}
+	}
+}
+
+func (l *LeaderElector) release(ctx context.Context, k *leaseLock) {
+	ctx, cancel := context.WithTimeout(ctx, l.opts.RenewDeadline)
+	defer cancel()
+	if k.release(ctx) {
+		klog.FromContext(ctx).Info("Released the lease")
+	}
 }

@@ -3,10 +3,10 @@ package metrics
 import (
 	"context"
 	"net/url"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"k8s.io/client-go/tools/leaderelection"
 	clientmetrics "k8s.io/client-go/tools/metrics"
 	"k8s.io/client-go/util/workqueue"
 )
@@ -42,9 +42,6 @@ func registerClientGo(reg prometheus.Registerer) {
 	leader := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "leader_election_master_status", Help: "1 while this process holds the named lease, else 0.",
 	}, []string{"name"})
-	slowpath := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "leader_election_slowpath_total", Help: "Lease renewals that had to take the slow path.",
-	}, []string{"name"})
 	rest := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "rest_client_requests_total", Help: "HTTP requests to the apiserver by status code, method and host.",
 	}, []string{"code", "method", "host"})
@@ -53,10 +50,10 @@ func registerClientGo(reg prometheus.Registerer) {
 		Buckets: []float64{.005, .025, .1, .25, .5, 1, 2, 4, 8, 15, 30, 60},
 	}, []string{"verb"})
 	reg.MustRegister(wq.depth, wq.adds, wq.latency, wq.workDuration, wq.unfinished, wq.longest, wq.retries,
-		leader, slowpath, rest, restLatency)
+		leader, rest, restLatency)
 
 	workqueue.SetProvider(wq)
-	leaderelection.SetProvider(leaderProvider{on: leader, slow: slowpath})
+	leaderStatus.Store(leader)
 	clientmetrics.Register(clientmetrics.RegisterOpts{
 		RequestResult:  restResult{rest},
 		RequestLatency: restLatencyMetric{restLatency},
@@ -91,15 +88,26 @@ func (p *workqueueProvider) NewRetriesMetric(name string) workqueue.CounterMetri
 	return p.retries.WithLabelValues(name)
 }
 
-type leaderProvider struct {
-	on   *prometheus.GaugeVec
-	slow *prometheus.CounterVec
-}
+// leaderStatus is leader_election_master_status once RegisterClientGo ran.
+// It is process-global like client-go's providers: the leader elector
+// (pkg/controller) reports through SetLeaderStatus without being wired to a
+// registry, as client-go's leaderelection.SetProvider allowed.
+var leaderStatus atomic.Pointer[prometheus.GaugeVec]
 
-func (l leaderProvider) NewLeaderMetric() leaderelection.LeaderMetric { return l }
-func (l leaderProvider) On(name string)                               { l.on.WithLabelValues(name).Set(1) }
-func (l leaderProvider) Off(name string)                              { l.on.WithLabelValues(name).Set(0) }
-func (l leaderProvider) SlowpathExercised(name string)                { l.slow.WithLabelValues(name).Inc() }
+// SetLeaderStatus sets leader_election_master_status{name} to 1 while this
+// process holds the named lease and to 0 otherwise. Before RegisterClientGo
+// it does nothing.
+func SetLeaderStatus(name string, leading bool) {
+	g := leaderStatus.Load()
+	if g == nil {
+		return
+	}
+	v := 0.0
+	if leading {
+		v = 1
+	}
+	g.WithLabelValues(name).Set(v)
+}
 
 type restResult struct{ c *prometheus.CounterVec }
 

@@ -8,9 +8,11 @@
 //	<ns>_reconcile_errors_total{controller,category}   category: from the error (see controller.Categorized)
 //	<ns>_apply_total{controller,kind,outcome}          outcome: sent|skipped (ApplyHook: also deleted|delete-skipped)
 //
-// RegisterClientGo adds client-go's workqueue (workqueue_*{name}), leader election
-// (leader_election_master_status{name}) and REST client (rest_client_requests_total)
-// metrics to a registry. They are process-global in client-go, so the first call wins.
+// RegisterClientGo adds client-go's workqueue (workqueue_*{name}) and REST client
+// (rest_client_requests_total) metrics and the leader election gauge
+// (leader_election_master_status{name}, set by pkg/controller's LeaderElector
+// through SetLeaderStatus) to a registry. They are process-global, so the first
+// call wins.
 package metrics
 
 import (
@@ -126,10 +128,10 @@ func NewRegistry() *prometheus.Registry {
 
 var clientGoOnce sync.Once
 
-// RegisterClientGo installs Prometheus providers for client-go's workqueue,
-// leader election and REST client metrics, registered on reg. client-go keeps
-// these providers globally and accepts only the first one, so only the first
-// call has an effect.
+// RegisterClientGo installs Prometheus providers for client-go's workqueue and
+// REST client metrics and the leader election gauge, registered on reg.
+// client-go keeps these providers globally and accepts only the first one, so
+// only the first call has an effect.
 func RegisterClientGo(reg prometheus.Registerer) {
 	clientGoOnce.Do(func() { registerClientGo(reg) })
 }

@@ -38,7 +38,9 @@ func TestPrometheusCounters(t *testing.T) {
 	}
 }
 
-func TestClientGoWorkqueueMetrics(t *testing.T) {
+// One test for all process-global metrics: only the first RegisterClientGo counts.
+func TestClientGoWorkqueueAndLeaderMetrics(t *testing.T) {
+	SetLeaderStatus("early", true) // before registration: a no-op, no panic
 	reg := prometheus.NewRegistry()
 	RegisterClientGo(reg)
 	q := workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
@@ -54,6 +56,19 @@ workqueue_adds_total{name="named"} 2
 # TYPE workqueue_depth gauge
 workqueue_depth{name="named"} 2
 `), "workqueue_adds_total", "workqueue_depth")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	SetLeaderStatus("lease-a", true)
+	SetLeaderStatus("lease-b", true)
+	SetLeaderStatus("lease-b", false)
+	err = testutil.GatherAndCompare(reg, strings.NewReader(`
+# HELP leader_election_master_status 1 while this process holds the named lease, else 0.
+# TYPE leader_election_master_status gauge
+leader_election_master_status{name="lease-a"} 1
+leader_election_master_status{name="lease-b"} 0
+`), "leader_election_master_status")
 	if err != nil {
 		t.Fatal(err)
 	}
