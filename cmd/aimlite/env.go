@@ -55,7 +55,7 @@ type env struct {
 	Queue   controller.QueueOptions
 	Metrics *metrics.Prometheus // also an ApplyCounter for the apply engine
 
-	WatchNamespace  string // "" = all
+	WatchNamespaces []string // nil = all
 	SystemNamespace string
 	// Transform is the cache transform used everywhere: keeps our field
 	// managers' managedFields entries only, drops last-applied annotations.
@@ -114,22 +114,26 @@ func newEnv(cfg *rest.Config, o options, prom *metrics.Prometheus) (*env, error)
 		Client:            client,
 		Dynamic:           dyn,
 		Metadata:          meta,
-		AIMInformers:      aimclient.NewInformerFactory(client, controller.CacheOptions{Namespace: o.namespace, Transform: transform}),
+		AIMInformers:      aimclient.NewInformerFactory(client, controller.CacheOptions{Namespaces: o.namespaces, Transform: transform}),
 		Queue:             o.queue,
 		Metrics:           prom,
-		WatchNamespace:    o.namespace,
+		WatchNamespaces:   o.namespaces,
 		SystemNamespace:   o.systemNamespace,
 		Transform:         transform,
 		ManagedBySelector: sel,
 	}
 	e.KubeInformers = controller.NewKubeInformers(e.Manager, kube, controller.CacheOptions{
-		Namespace: o.namespace, Transform: transform,
+		Namespaces: o.namespaces, Transform: transform,
 	})
 	e.Manager.AddInformerFactory(e.AIMInformers)
 
 	optional := func(gvr schema.GroupVersionResource) *controller.OptionalKind {
 		return controller.NewOptionalKind(gvr, controller.OptionalKindOptions{
-			NewInformer:  controller.DynamicInformer(dyn, gvr, o.namespace, sel, transform),
+			NewInformer: func() cache.SharedIndexInformer {
+				return controller.NewMultiNamespaceInformer(o.namespaces, func(ns string) cache.SharedIndexInformer {
+					return controller.DynamicInformer(dyn, gvr, ns, sel, transform)()
+				})
+			},
 			Discovery:    disco,
 			PollInterval: o.optionalPoll,
 		})

@@ -87,7 +87,7 @@ func run(ctx context.Context, o options) error {
 		return fmt.Errorf("metrics server: %w", err)
 	}
 	logger.Info("Serving", "probes", addrString(probeAddr), "metrics", addrString(metricsAddr),
-		"leaderElect", o.leader.Enabled, "identity", le.Identity(), "namespace", o.namespace,
+		"leaderElect", o.leader.Enabled, "identity", le.Identity(), "namespaces", o.namespaces.String(),
 		"controllers", len(e.Manager.Controllers()))
 
 	runErr := le.Run(ctx, func(ctx context.Context) {

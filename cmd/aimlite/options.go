@@ -5,9 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
@@ -16,7 +18,7 @@ import (
 
 type options struct {
 	kubeconfig      string
-	namespace       string // watched namespace; "" = all
+	namespaces      namespaceList // watched namespaces; empty = all
 	systemNamespace string
 	queue           controller.QueueOptions
 	rest            controller.RESTOptions
@@ -59,7 +61,7 @@ func systemNamespace() string {
 
 func (o *options) bindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "Path to a kubeconfig; empty means in-cluster configuration.")
-	fs.StringVar(&o.namespace, "namespace", o.namespace, "Only watch this namespace (empty: all namespaces).")
+	fs.Var(&o.namespaces, "namespace", "Only watch these namespaces, comma-separated or repeated (empty: all namespaces).")
 	fs.StringVar(&o.systemNamespace, "system-namespace", o.systemNamespace, "The operator's own namespace (cluster-scoped kinds run their Jobs here).")
 	fs.StringVar(&o.metricsAddr, "metrics-bind-address", o.metricsAddr, "Address of the Prometheus /metrics endpoint; \"0\" disables it.")
 	fs.StringVar(&o.probeAddr, "health-probe-bind-address", o.probeAddr, "Address of /healthz and /readyz; \"0\" disables it.")
@@ -71,8 +73,10 @@ func (o *options) bindFlags(fs *flag.FlagSet) {
 }
 
 func (o *options) validate() error {
-	if strings.Contains(o.namespace, ",") {
-		return errors.New("--namespace takes a single namespace (or empty for all)")
+	for _, ns := range o.namespaces {
+		if errs := validation.IsDNS1123Label(ns); len(errs) > 0 {
+			return fmt.Errorf("--namespace %q: %s", ns, strings.Join(errs, "; "))
+		}
 	}
 	if o.logFormat != "text" && o.logFormat != "json" {
 		return fmt.Errorf("--log-format must be text or json, not %q", o.logFormat)
@@ -82,6 +86,20 @@ func (o *options) validate() error {
 	}
 	if o.leader.Namespace == "" {
 		o.leader.Namespace = o.systemNamespace
+	}
+	return nil
+}
+
+// namespaceList is a flag.Value of namespaces: "a,b", or the flag repeated.
+type namespaceList []string
+
+func (l *namespaceList) String() string { return strings.Join(*l, ",") }
+
+func (l *namespaceList) Set(v string) error {
+	for _, ns := range strings.Split(v, ",") {
+		if ns = strings.TrimSpace(ns); ns != "" && !slices.Contains(*l, ns) {
+			*l = append(*l, ns)
+		}
 	}
 	return nil
 }

@@ -36,11 +36,24 @@ func TestOptionsValidate(t *testing.T) {
 	if o.rest.QPS != 50 || o.rest.Burst != 100 || o.queue.Workers != 2 {
 		t.Fatalf("defaults: rest %+v queue %+v", o.rest, o.queue)
 	}
-	for _, bad := range [][]string{{"--namespace=a,b"}, {"--log-format=xml"}, {"--workers=0"}} {
+	for _, bad := range [][]string{{"--namespace=a,Not_A_Namespace"}, {"--log-format=xml"}, {"--workers=0"}} {
 		o := parse(t, bad...)
 		if err := o.validate(); err == nil {
 			t.Errorf("%v accepted", bad)
 		}
+	}
+}
+
+func TestNamespaceList(t *testing.T) {
+	if o := parse(t); len(o.namespaces) != 0 {
+		t.Fatalf("default must watch all namespaces, got %q", o.namespaces)
+	}
+	o := parse(t, "--namespace=team-a, team-b", "--namespace", "team-c,team-a,")
+	if err := o.validate(); err != nil {
+		t.Fatal(err)
+	}
+	if got := o.namespaces.String(); got != "team-a,team-b,team-c" {
+		t.Fatalf("namespaces = %q, want team-a,team-b,team-c (trimmed, repeated flag appended, duplicates dropped)", got)
 	}
 }
 

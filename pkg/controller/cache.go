@@ -84,6 +84,14 @@ func WithLabelSelector(labelSelector string) func(*metav1.ListOptions) {
 	}
 }
 
+// WatchedNamespaces returns Namespaces, else Namespace ("" meaning all).
+func (o CacheOptions) WatchedNamespaces() []string {
+	if len(o.Namespaces) > 0 {
+		return o.Namespaces
+	}
+	return []string{o.Namespace}
+}
+
 // tweak returns the list-options tweak applying o's selectors.
 func (o CacheOptions) tweak() func(*metav1.ListOptions) {
 	label := WithLabelSelector(o.LabelSelector)
@@ -103,6 +111,10 @@ func (o CacheOptions) tweak() func(*metav1.ListOptions) {
 type CacheOptions struct {
 	// Namespace limits watches to one namespace; "" watches all.
 	Namespace string
+	// Namespaces, when set, limits watches of namespaced kinds to these
+	// namespaces (one informer each behind NewMultiNamespaceInformer) and
+	// overrides Namespace. Built with NewNamespacedInformer.
+	Namespaces []string
 	// LabelSelector limits watches to matching objects; "" watches all.
 	LabelSelector string
 	// FieldSelector narrows watches further on the server, e.g. Events

@@ -15,8 +15,8 @@ import (
 // KubeInformers hands out typed informers for the built-in kinds the operator
 // watches, one per (kind, label selector), each registered with the Manager on
 // first use. It replaces client-go's informers factory, which links the
-// informers of every API group. Namespace, Transform and Resync of the options
-// apply to every informer; LabelSelector is given per call.
+// informers of every API group. Namespace(s), Transform and Resync of the
+// options apply to every informer; LabelSelector is given per call.
 type KubeInformers struct {
 	mgr  *Manager
 	kube kubeclient.Interface
@@ -52,14 +52,16 @@ func (k *KubeInformers) get(kind, sel string, build func(CacheOptions) cache.Sha
 // Pods returns the informer of Pods matching labelSelector.
 func (k *KubeInformers) Pods(labelSelector string) cache.SharedIndexInformer {
 	return k.get("pods", labelSelector, func(o CacheOptions) cache.SharedIndexInformer {
-		return NewInformer[*corev1.PodList](k.kube.CoreV1().Pods(o.Namespace), &corev1.Pod{}, o)
+		return NewNamespacedInformer(func(ns string) ListWatcher[*corev1.PodList] { return k.kube.CoreV1().Pods(ns) }, &corev1.Pod{}, o)
 	})
 }
 
 // PersistentVolumeClaims returns the informer of PVCs matching labelSelector.
 func (k *KubeInformers) PersistentVolumeClaims(labelSelector string) cache.SharedIndexInformer {
 	return k.get("persistentvolumeclaims", labelSelector, func(o CacheOptions) cache.SharedIndexInformer {
-		return NewInformer[*corev1.PersistentVolumeClaimList](k.kube.CoreV1().PersistentVolumeClaims(o.Namespace), &corev1.PersistentVolumeClaim{}, o)
+		return NewNamespacedInformer(func(ns string) ListWatcher[*corev1.PersistentVolumeClaimList] {
+			return k.kube.CoreV1().PersistentVolumeClaims(ns)
+		}, &corev1.PersistentVolumeClaim{}, o)
 	})
 }
 
@@ -73,20 +75,22 @@ func (k *KubeInformers) Nodes(labelSelector string) cache.SharedIndexInformer {
 // Jobs returns the informer of Jobs matching labelSelector.
 func (k *KubeInformers) Jobs(labelSelector string) cache.SharedIndexInformer {
 	return k.get("jobs", labelSelector, func(o CacheOptions) cache.SharedIndexInformer {
-		return NewInformer[*batchv1.JobList](k.kube.BatchV1().Jobs(o.Namespace), &batchv1.Job{}, o)
+		return NewNamespacedInformer(func(ns string) ListWatcher[*batchv1.JobList] { return k.kube.BatchV1().Jobs(ns) }, &batchv1.Job{}, o)
 	})
 }
 
 // RoleBindings returns the informer of RoleBindings matching labelSelector.
 func (k *KubeInformers) RoleBindings(labelSelector string) cache.SharedIndexInformer {
 	return k.get("rolebindings", labelSelector, func(o CacheOptions) cache.SharedIndexInformer {
-		return NewInformer[*rbacv1.RoleBindingList](k.kube.RbacV1().RoleBindings(o.Namespace), &rbacv1.RoleBinding{}, o)
+		return NewNamespacedInformer(func(ns string) ListWatcher[*rbacv1.RoleBindingList] { return k.kube.RbacV1().RoleBindings(ns) }, &rbacv1.RoleBinding{}, o)
 	})
 }
 
 // HorizontalPodAutoscalers returns the informer of autoscaling/v2 HPAs matching labelSelector.
 func (k *KubeInformers) HorizontalPodAutoscalers(labelSelector string) cache.SharedIndexInformer {
 	return k.get("horizontalpodautoscalers", labelSelector, func(o CacheOptions) cache.SharedIndexInformer {
-		return NewInformer[*autoscalingv2.HorizontalPodAutoscalerList](k.kube.AutoscalingV2().HorizontalPodAutoscalers(o.Namespace), &autoscalingv2.HorizontalPodAutoscaler{}, o)
+		return NewNamespacedInformer(func(ns string) ListWatcher[*autoscalingv2.HorizontalPodAutoscalerList] {
+			return k.kube.AutoscalingV2().HorizontalPodAutoscalers(ns)
+		}, &autoscalingv2.HorizontalPodAutoscaler{}, o)
 	})
 }

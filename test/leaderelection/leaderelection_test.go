@@ -1,6 +1,7 @@
-// Package leaderelection runs two aimlite processes against a real control
-// plane and checks lease-based leader election: one leader, standby ready but
-// idle, failover after SIGKILL within 15 s, and lease release on SIGTERM.
+// Package leaderelection runs aimlite processes against a real control plane
+// and checks lease-based leader election (one leader, standby ready but idle,
+// failover after SIGKILL within 15 s, lease release on SIGTERM) and the
+// --namespace list.
 package leaderelection
 
 import (
@@ -69,7 +70,7 @@ type proc struct {
 	exitErr error
 }
 
-func start(t *testing.T, bin, name, ns string) *proc {
+func start(t *testing.T, bin, name, ns string, extraArgs ...string) *proc {
 	t.Helper()
 	p := &proc{name: name, probe: freeAddr(t), metrics: freeAddr(t), exited: make(chan struct{})}
 	p.logPath = filepath.Join(t.TempDir(), name+".log")
@@ -87,6 +88,7 @@ func start(t *testing.T, bin, name, ns string) *proc {
 		"--metrics-bind-address="+p.metrics,
 		"--log-format=json",
 	)
+	p.cmd.Args = append(p.cmd.Args, extraArgs...)
 	p.cmd.Env = append(os.Environ(), "POD_NAME="+name)
 	p.cmd.Stdout, p.cmd.Stderr = logf, logf
 	if err := p.cmd.Start(); err != nil {

@@ -27,7 +27,7 @@ func (i Informer[L]) Lister() L { return i.lister }
 // controller.NewInformer over Interface. It replaces the generated informer
 // factory, which needs the generated clientset and thereby client-go's
 // discovery and kubernetes/scheme (every API group) in the binary.
-// Options.Namespace scopes the namespaced kinds; cluster-scoped kinds are
+// Options.Namespace(s) scope the namespaced kinds; cluster-scoped kinds are
 // always watched cluster-wide. Start it (or register it with
 // controller.Manager.AddInformerFactory) after the informers were requested.
 type InformerFactory struct {
@@ -51,11 +51,11 @@ func informerFor[L runtime.Object, LS any](f *InformerFactory, resource string, 
 	defer f.mu.Unlock()
 	inf, ok := f.informers[resource]
 	if !ok {
-		ns := ""
 		if namespaced {
-			ns = f.o.Namespace
+			inf = controller.NewNamespacedInformer(client, example, f.o)
+		} else {
+			inf = controller.NewInformer[L](client(""), example, f.o)
 		}
-		inf = controller.NewInformer[L](client(ns), example, f.o)
 		f.informers[resource] = inf
 	}
 	return Informer[LS]{informer: inf, lister: newLister(inf.GetIndexer())}

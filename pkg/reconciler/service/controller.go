@@ -52,8 +52,8 @@ type Deps struct {
 	Queue     controller.QueueOptions
 	ISVCKind  *controller.OptionalKind
 	RouteKind *controller.OptionalKind
-	// Namespace limits the Event watch to the watched namespace ("" = all).
-	Namespace string
+	// Namespaces limits the Event watch to the watched namespaces (nil = all).
+	Namespaces []string
 }
 
 func gr(resource string) schema.GroupResource { return aimv1.Resource(resource) }
@@ -117,8 +117,8 @@ func Register(d Deps) (*controller.Controller, error) {
 	hpaInf := kubeInformers.HorizontalPodAutoscalers(constants.LabelService)
 	// KServe reports rejections (ServerlessModeRejected, InternalError) only as Warning events on
 	// the InferenceService: watch exactly those.
-	evInf := controller.NewInformer[*corev1.EventList](d.Kube.CoreV1().Events(d.Namespace), &corev1.Event{},
-		controller.CacheOptions{Clientset: d.Kube,
+	evInf := controller.NewNamespacedInformer(func(ns string) controller.ListWatcher[*corev1.EventList] { return d.Kube.CoreV1().Events(ns) },
+		&corev1.Event{}, controller.CacheOptions{Clientset: d.Kube, Namespaces: d.Namespaces,
 			FieldSelector: "type=" + corev1.EventTypeWarning + ",involvedObject.kind=" + kserve.GVK.Kind})
 	d.Manager.AddInformer(evInf)
 	applier := childwiring.Applier(d.Applier, d.Dynamic, d.Resolver, Name, d.ApplyHook)
