@@ -9,7 +9,8 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	batchv1ac "k8s.io/client-go/applyconfigurations/batch/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/aimlite/aimlite/pkg/aim/discovery"
 	"github.com/aimlite/aimlite/pkg/aim/gpu"
@@ -192,17 +193,20 @@ func TestPlanCreateRespectsSlot(t *testing.T) {
 	if len(p.ToApply()) != 1 {
 		t.Fatalf("plan %+v", p)
 	}
-	j := p.ToApply()[0].(*batchv1ac.JobApplyConfiguration)
-	if !strings.HasPrefix(*j.Name, "discover-t-") || *j.Spec.BackoffLimit != 0 || *j.Spec.TTLSecondsAfterFinished != 60 || *j.Spec.ActiveDeadlineSeconds != 600 {
-		t.Errorf("job %s", *j.Name)
+	var j batchv1.Job
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(p.ToApply()[0].(*unstructured.Unstructured).Object, &j); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(j.Name, "discover-t-") || *j.Spec.BackoffLimit != 0 || *j.Spec.TTLSecondsAfterFinished != 60 || *j.Spec.ActiveDeadlineSeconds != 600 {
+		t.Errorf("job %s", j.Name)
 	}
 	c := j.Spec.Template.Spec.Containers[0]
-	if *c.Image != "img:1" || c.Args[0] != "dry-run" || *j.Spec.Template.Spec.SecurityContext.RunAsUser != 65532 {
+	if c.Image != "img:1" || c.Args[0] != "dry-run" || *j.Spec.Template.Spec.SecurityContext.RunAsUser != 65532 {
 		t.Errorf("container %+v", c)
 	}
 	var env []string
 	for _, e := range c.Env {
-		env = append(env, *e.Name+"="+*e.Value)
+		env = append(env, e.Name+"="+e.Value)
 	}
 	if got := strings.Join(env, ","); got != "AIM_LOG_LEVEL_ROOT=CRITICAL,AIM_LOG_LEVEL=CRITICAL,AIM_METRIC=latency,AIM_GPU_MODEL=MI300X,AIM_GPU_COUNT=1" {
 		t.Errorf("env %s", got)
