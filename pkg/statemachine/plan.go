@@ -5,8 +5,9 @@ import "time"
 // PlanResult is what PlanResources decides. Objects can be generated apply configurations (ours or
 // k8s.io/client-go/applyconfigurations), *unstructured.Unstructured for foreign kinds, or typed objects:
 // anything that marshals to JSON with apiVersion, kind and metadata.name (typed objects without TypeMeta are
-// resolved through Pipeline.Scheme). Prefer apply configurations: a typed struct claims every
-// non-omitempty zero field.
+// resolved through Pipeline.Scheme). Prefer apply configurations or unstructured objects holding only the
+// fields you own: a typed struct claims every non-omitempty zero field. (aimlite builds unstructured
+// objects: client-go's apply configurations import discovery and with it every API group's scheme.)
 type PlanResult struct {
 	// RequeueAfter asks for another reconcile after this delay (e.g. to poll something unwatched).
 	RequeueAfter time.Duration
