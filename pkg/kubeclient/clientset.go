@@ -1,8 +1,9 @@
 package kubeclient
 
 import (
-	"fmt"
 	"net/http"
+
+	"fmt"
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
@@ -54,11 +55,6 @@ func NewForConfig(cfg *rest.Config) (*Clientset, error) {
 	if err != nil {
 		return nil, err
 	}
-	return NewForConfigAndClient(cfg, httpClient)
-}
-
-// NewForConfigAndClient is NewForConfig sharing an existing HTTP client.
-func NewForConfigAndClient(cfg *rest.Config, httpClient *http.Client) (*Clientset, error) {
 	var cs Clientset
 	for _, g := range []struct {
 		into *rest.Interface

@@ -1,8 +1,6 @@
 package aimclient
 
 import (
-	"net/http"
-
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/gentype"
@@ -45,11 +43,6 @@ func NewForConfig(cfg *rest.Config) (*Clientset, error) {
 	if err != nil {
 		return nil, err
 	}
-	return NewForConfigAndClient(cfg, httpClient)
-}
-
-// NewForConfigAndClient is NewForConfig sharing an existing HTTP client.
-func NewForConfigAndClient(cfg *rest.Config, httpClient *http.Client) (*Clientset, error) {
 	c := *cfg
 	gv := aimv1.SchemeGroupVersion
 	c.GroupVersion = &gv

@@ -73,24 +73,6 @@ func (f *InformerFactory) Start(stop <-chan struct{}) {
 	}
 }
 
-// WaitForCacheSync waits until every started informer has synced or stop is
-// closed, and reports each one's state by resource.
-func (f *InformerFactory) WaitForCacheSync(stop <-chan struct{}) map[string]bool {
-	f.mu.Lock()
-	started := map[string]cache.SharedIndexInformer{}
-	for r, inf := range f.informers {
-		if f.started[r] {
-			started[r] = inf
-		}
-	}
-	f.mu.Unlock()
-	res := map[string]bool{}
-	for r, inf := range started {
-		res[r] = cache.WaitForCacheSync(stop, inf.HasSynced)
-	}
-	return res
-}
-
 // AIMArtifacts returns the shared AIMArtifact informer and lister.
 func (f *InformerFactory) AIMArtifacts() Informer[listers.AIMArtifactLister] {
 	return informerFor(f, "aimartifacts", true, &aimv1.AIMArtifact{}, func(ns string) controller.ListWatcher[*aimv1.AIMArtifactList] {
