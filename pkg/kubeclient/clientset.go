@@ -1,9 +1,8 @@
 package kubeclient
 
 import (
-	"net/http"
-
 	"fmt"
+	"net/http"
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
