@@ -83,4 +83,3 @@ func TestInformerFactoryScopesNamespacedKindsOnly(t *testing.T) {
 		t.Errorf("cluster-scoped kind: %v", err)
 	}
 }
-
