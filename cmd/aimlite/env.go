@@ -123,7 +123,7 @@ func newEnv(cfg *rest.Config, o options, prom *metrics.Prometheus) (*env, error)
 		ManagedBySelector: sel,
 	}
 	e.KubeInformers = controller.NewKubeInformers(e.Manager, kube, controller.CacheOptions{
-		Namespaces: o.namespaces, Transform: transform,
+		Namespaces: o.childNamespaces(), Transform: transform,
 	})
 	e.Manager.AddInformerFactory(e.AIMInformers)
 

@@ -90,6 +90,16 @@ func (o *options) validate() error {
 	return nil
 }
 
+// childNamespaces are the namespaces of the built-in children we watch: the
+// watched namespaces plus the system namespace, where cluster-scoped templates
+// run their discovery Jobs (nil: all namespaces).
+func (o *options) childNamespaces() []string {
+	if len(o.namespaces) == 0 || slices.Contains(o.namespaces, o.systemNamespace) {
+		return o.namespaces
+	}
+	return append(slices.Clone(o.namespaces), o.systemNamespace)
+}
+
 // namespaceList is a flag.Value of namespaces: "a,b", or the flag repeated.
 type namespaceList []string
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/labels"
@@ -54,6 +55,18 @@ func TestNamespaceList(t *testing.T) {
 	}
 	if got := o.namespaces.String(); got != "team-a,team-b,team-c" {
 		t.Fatalf("namespaces = %q, want team-a,team-b,team-c (trimmed, repeated flag appended, duplicates dropped)", got)
+	}
+	// Children are also watched in the system namespace (discovery Jobs of cluster-scoped templates).
+	o.systemNamespace = "aim-system"
+	if got := o.childNamespaces(); strings.Join(got, ",") != "team-a,team-b,team-c,aim-system" || len(o.namespaces) != 3 {
+		t.Fatalf("child namespaces = %q (watched %q)", got, o.namespaces)
+	}
+	o.systemNamespace = "team-b"
+	if got := o.childNamespaces(); len(got) != 3 {
+		t.Fatalf("child namespaces = %q: the system namespace is already watched", got)
+	}
+	if o := parse(t); o.childNamespaces() != nil {
+		t.Fatalf("all namespaces: child namespaces = %q", o.childNamespaces())
 	}
 }
 
