@@ -201,9 +201,6 @@ func (o obs) routeHealth() sm.ComponentHealth {
 		h.State, h.Reason = sm.StateFailed, ReasonGatewayNotConfigured
 		h.Message = "Routing is enabled but no gatewayRef is configured in service or runtime config"
 		h.Errors = []error{sm.NewInvalidSpecError(ReasonGatewayNotConfigured, "Routing is enabled but no gatewayRef is configured. Set spec.routing.gatewayRef on the service or runtimeConfig.routing.gatewayRef on the runtime config.", nil)}
-	case rv.pathErr != nil:
-		h.State, h.Reason, h.Message = sm.StateFailed, ReasonPathTemplateInvalid, rv.pathErr.Error()
-		h.Errors = []error{sm.NewInvalidSpecError(ReasonPathTemplateInvalid, rv.pathErr.Error(), rv.pathErr)}
 	case !rv.available:
 		h.State, h.Reason, h.Message = sm.StatePending, ReasonHTTPRouteKindMissing, "the gateway.networking.k8s.io/v1 HTTPRoute kind is not installed"
 	case rv.obj.IsNotFound():

@@ -62,7 +62,7 @@ func (o obs) cacheReady() bool {
 // routable: routing is on and everything the HTTPRoute needs is known.
 func (o obs) routable() bool {
 	rv := o.route
-	return rv.enabled && rv.available && rv.gateway != nil && rv.pathErr == nil && o.isvcNameErr == nil
+	return rv.enabled && rv.available && rv.gateway != nil && o.isvcNameErr == nil
 }
 
 func (o obs) desiredRoute() (*unstructured.Unstructured, bool) {
@@ -100,8 +100,14 @@ func (o obs) desiredISVC(svc *aimv1.AIMService) (*unstructured.Unstructured, boo
 	}
 	env := kserve.Env(kserve.EnvInput{RuntimeConfig: rcEnv, ProfileID: t.Spec.ProfileID, Metric: string(t.Spec.Metric),
 		Precision: string(t.Spec.Precision), Template: t.Spec.Env, ModelID: modelID, Service: svc.Spec.Env})
-	_, gpus, resName := t.gpu()
-	res := kserve.Resources(int64(gpus), resName, t.Spec.Resources, svc.Spec.Resources)
+	// Per-GPU defaults follow the template's resolved hardware only (catalogue §4: n =
+	// status.resolvedHardware.gpu.requests; with n = 0 none apply).
+	var gpus int64
+	resName := ""
+	if h := t.Status.ResolvedHardware; h != nil && h.GPU != nil {
+		gpus, resName = int64(h.GPU.Requests), h.GPU.ResourceName
+	}
+	res := kserve.Resources(gpus, resName, t.Spec.Resources, svc.Spec.Resources)
 	var metrics []any
 	if svc.Spec.AutoScaling != nil {
 		for i := range svc.Spec.AutoScaling.Metrics {

@@ -78,7 +78,6 @@ type routeView struct {
 	name        string
 	gateway     *aimv1.AIMGatewayParentReference
 	path        string
-	pathErr     error
 	timeout     *time.Duration
 	annotations map[string]string
 	obj         sm.FetchResult[*unstructured.Unstructured]
@@ -173,11 +172,13 @@ func (r *Reconciler) fetchRoute(svc *aimv1.AIMService, f *fetched) routeView {
 		}
 	}
 	rv.name = naming.HTTPRouteName(svc.Name, svc.Namespace)
-	content, err := runtime.DefaultUnstructuredConverter.ToUnstructured(svc)
-	if err != nil {
-		rv.pathErr = err
-	} else {
-		rv.path, rv.pathErr = routing.RenderPath(pathTemplate, content, svc.Namespace, string(svc.UID))
+	// A template that cannot render falls back to the default path, as the contract says (catalogue C12:
+	// "any render error silently falls back"); the route and the service keep working.
+	rv.path = routing.DefaultPath(svc.Namespace, string(svc.UID))
+	if content, err := runtime.DefaultUnstructuredConverter.ToUnstructured(svc); err == nil {
+		if p, err := routing.RenderPath(pathTemplate, content, svc.Namespace, string(svc.UID)); err == nil {
+			rv.path = p
+		}
 	}
 	routes := r.Stores.Routes()
 	rv.available = routes != nil

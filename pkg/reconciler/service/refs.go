@@ -114,10 +114,11 @@ func (t *templateRef) gpu() (model string, count int32, resourceName string) {
 	return model, count, resourceName
 }
 
-// statusHealthText gives the reference's per-status wording for a model or template.
+// notReadyMessage gives the reference's per-status wording for a model or template; an empty status
+// falls in the "other" row (catalogue §2.10).
 func notReadyMessage(kind, name, status string) (state, msg string) {
 	switch status {
-	case constants.StatusPending, constants.StatusProgressing, "":
+	case constants.StatusPending, constants.StatusProgressing:
 		return constants.StatusProgressing, fmt.Sprintf("%s %s is not ready yet", kind, name)
 	case constants.StatusFailed, constants.StatusDegraded:
 		return constants.StatusFailed, fmt.Sprintf("%s %s is in failed state", kind, name)

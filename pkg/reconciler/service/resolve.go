@@ -22,10 +22,8 @@ import (
 
 // Reasons aimlite adds to the service contract (the reference computes but never surfaces them).
 const (
-	ReasonTemplateSelectionAmbiguous = "TemplateSelectionAmbiguous"
-	ReasonInvalidImageReference      = "InvalidImageReference"
-	ReasonPathTemplateInvalid        = "PathTemplateInvalid"
-	ReasonCreatingDerivedTemplate    = "CreatingDerivedTemplate"
+	ReasonInvalidImageReference   = "InvalidImageReference"
+	ReasonCreatingDerivedTemplate = "CreatingDerivedTemplate"
 )
 
 // modelResolution is the outcome of resolving spec.model.
@@ -79,17 +77,17 @@ func (r *Reconciler) resolveImageModel(svc *aimv1.AIMService) modelResolution {
 		return modelResolution{err: fmt.Errorf("failed to search for models: %w", err)}
 	}
 	var found []*modelRef
-	var names []string
+	var nsNames, clNames []string
 	for _, m := range nsModels {
 		if m.Spec.Image == uri && m.DeletionTimestamp == nil {
 			found = append(found, nsModel(m))
-			names = append(names, fmt.Sprintf("%s/%s (namespace)", m.Namespace, m.Name))
+			nsNames = append(nsNames, fmt.Sprintf("%s/%s (namespace)", m.Namespace, m.Name))
 		}
 	}
 	for _, m := range clModels {
 		if m.Spec.Image == uri && m.DeletionTimestamp == nil {
 			found = append(found, clusterModel(m))
-			names = append(names, fmt.Sprintf("%s (cluster)", m.Name))
+			clNames = append(clNames, fmt.Sprintf("%s (cluster)", m.Name))
 		}
 	}
 	switch len(found) {
@@ -105,7 +103,10 @@ func (r *Reconciler) resolveImageModel(svc *aimv1.AIMService) modelResolution {
 		}
 		return modelResolution{create: m}
 	}
-	sort.Strings(names)
+	// Namespace matches first, then cluster matches (catalogue §2.10), each sorted for a stable message.
+	sort.Strings(nsNames)
+	sort.Strings(clNames)
+	names := append(nsNames, clNames...)
 	// Unknown, not InvalidSpec (catalogue §2.10 Model row, §1.3): the engine treats it as infra, so the
 	// service is Degraded with DependenciesReachable=False rather than Failed with ConfigValid=False.
 	return modelResolution{err: sm.NewError(sm.CategoryUnknown, constants.ReasonUnknownError,
@@ -294,12 +295,10 @@ func (r *Reconciler) autoSelect(svc *aimv1.AIMService, model *modelRef) template
 	case selection.NoneReady:
 		return templateResolution{health: sm.ComponentHealth{State: sm.StateProgressing, Reason: constants.ReasonTemplateNotReady,
 			Message: res.Message(), DependencyType: sm.DependencyUpstream}}
-	case selection.Ambiguous:
-		return templateResolution{health: sm.ComponentHealth{State: sm.StateFailed,
-			Errors: []error{sm.NewInvalidSpecError(ReasonTemplateSelectionAmbiguous, res.Message(), nil)}, DependencyType: sm.DependencyUpstream}}
 	}
-	// No candidate, or every candidate filtered out: the contract's Pending fallback (templates
-	// may still appear, e.g. while the model's discovery runs), not a missing reference.
+	// No candidate, every candidate filtered out, or a tie between the best (the contract computes the
+	// ambiguity but never surfaces it): the Pending fallback. Templates may still appear, e.g. while the
+	// model's discovery runs; this is not a missing reference.
 	return templateResolution{health: noTemplateYet()}
 }
 
@@ -399,12 +398,15 @@ func (r *Reconciler) resolveCache(svc *aimv1.AIMService, t *templateRef, rcStora
 	for _, c := range caches {
 		o := caching.Object{Name: c.Name, Status: string(c.Status.Status), Key: string(c.Spec.TemplateScope) + "/" + c.Spec.TemplateName,
 			Deleting: c.DeletionTimestamp != nil}
-		for _, ref := range c.OwnerReferences {
-			o.OwnerUIDs = append(o.OwnerUIDs, ref.UID)
-		}
-		// A Shared service may reuse a Shared cache only.
+		// A Shared service may reuse any Shared cache of the template, whoever owns it (the template's
+		// own cache, C4, is owned by the template); a Dedicated one only the cache it owns.
 		if res.mode == caching.Shared && caching.ModeOf(string(c.Spec.Mode)) != caching.Shared {
 			continue
+		}
+		if res.mode == caching.Dedicated {
+			for _, ref := range c.OwnerReferences {
+				o.OwnerUIDs = append(o.OwnerUIDs, ref.UID)
+			}
 		}
 		objs = append(objs, o)
 		byName[c.Name] = c

@@ -222,9 +222,9 @@ func TestHealthTable(t *testing.T) {
 		{name: "routing without gateway", svc: svc(func(s *aimv1.AIMService) {
 			s.Spec.Routing = &aimv1.AIMRoutingConfig{Enabled: &yes}
 		}), component: "HTTPRoute", state: sm.StateFailed, reason: "GatewayNotConfigured", category: cat(sm.CategoryInvalidSpec)},
-		{name: "bad path template", svc: svc(func(s *aimv1.AIMService) {
+		{name: "bad path template: default path, no error", svc: svc(func(s *aimv1.AIMService) {
 			s.Spec.Routing = &aimv1.AIMRoutingConfig{Enabled: &yes, GatewayRef: gw, PathTemplate: "/{.metadata.labels['team']}"}
-		}), component: "HTTPRoute", state: sm.StateFailed, reason: "PathTemplateInvalid", msgHas: "not set", category: cat(sm.CategoryInvalidSpec)},
+		}), component: "HTTPRoute", state: sm.StateProgressing, reason: "HTTPRouteCreating"},
 		{name: "route being created", svc: svc(func(s *aimv1.AIMService) {
 			s.Spec.Routing = &aimv1.AIMRoutingConfig{Enabled: &yes, GatewayRef: gw}
 		}), component: "HTTPRoute", state: sm.StateProgressing, reason: "HTTPRouteCreating"},
