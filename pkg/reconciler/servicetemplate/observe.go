@@ -97,6 +97,7 @@ type Observation struct {
 	JobNS       string
 	ModelOK     bool
 	GPURequired bool
+	GPUOK       bool // no GPU required, or the required GPU is available
 	GPUCheck    gpu.Check
 	Phase       Phase
 	SpecHash    string
@@ -149,7 +150,7 @@ func Compose(t Template, jobNS string, f Fetched, backoff discovery.Backoff) Obs
 	o.ModelOK = f.Model.OK() && m != nil && m.Spec.Image != "" && modelUsable(m)
 	o.SpecHash = specHash(t, m)
 	o.Discovery = t.Status.Discovery.DeepCopy()
-	gpuOK := !o.GPURequired || (f.GPUErr == nil && o.GPUCheck.Available)
+	o.GPUOK = !o.GPURequired || (f.GPUErr == nil && o.GPUCheck.Available)
 	switch {
 	case len(t.Spec.ModelSources) > 0:
 		o.Phase = PhaseInline
@@ -157,7 +158,7 @@ func Compose(t Template, jobNS string, f Fetched, backoff discovery.Backoff) Obs
 	case discovered(t.Status):
 		o.Phase = PhaseDone
 		return o
-	case !o.ModelOK || !gpuOK:
+	case !o.ModelOK || !o.GPUOK:
 		o.Phase = PhaseBlocked
 		return o
 	}

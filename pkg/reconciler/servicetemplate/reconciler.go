@@ -236,6 +236,11 @@ func (r *Reconciler[T]) cache(obj T, o Observation, cfg *aimv1.AIMRuntimeConfigS
 	if r.Cluster || t.Caching == nil || !t.Caching.Enabled || o.CachesErr != nil {
 		return nil
 	}
+	// The cache comes after the model and GPU gates (catalogue C4): the inline/done phases are decided
+	// before the gates only for status decoration.
+	if !o.ModelOK || !o.GPUOK {
+		return nil
+	}
 	if o.Phase == PhaseDone && len(t.Status.ModelSources) == 0 {
 		return nil
 	}

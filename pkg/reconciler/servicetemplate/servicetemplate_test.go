@@ -317,3 +317,56 @@ func TestDiscoveryConditionsStayAfterSuccess(t *testing.T) {
 		}
 	}
 }
+
+// The template-owned cache comes after the model and GPU gates (catalogue C4; behaviour §3.4 plan order):
+// inline sources or a Ready status alone do not create it while the model is not OK or the GPU is missing.
+func TestPlanTemplateCacheGated(t *testing.T) {
+	r := &Reconciler[*aimv1.AIMServiceTemplate]{ControllerName: "service-template"}
+	obj := &aimv1.AIMServiceTemplate{ObjectMeta: metav1.ObjectMeta{Name: "t", Namespace: "ns", UID: "uid-t"}}
+	rc := statemachine.ReconcileContext[*aimv1.AIMServiceTemplate]{Object: obj}
+	inline := func(tp *Template) {
+		tp.Spec.ModelSources = []aimv1.AIMModelSource{{SourceURI: "hf://a/b", ModelID: "a/b"}}
+	}
+	done := func(tp *Template) {
+		tp.Status.ModelSources = []aimv1.AIMModelSource{{SourceURI: "hf://a/b", ModelID: "a/b"}}
+		tp.Status.Profile = &aimv1.AIMProfile{}
+		tp.Status.Conditions = []metav1.Condition{{Type: "Discovered", Status: metav1.ConditionTrue, Reason: "DiscoveryComplete"}}
+	}
+	failedModel := statemachine.FetchResult[*ModelInfo]{Value: &ModelInfo{Name: "m", Namespace: "ns",
+		Spec: &aimv1.AIMModelSpec{Image: "img:1"}, Status: &aimv1.AIMModelStatus{Status: "Failed",
+			Conditions: []metav1.Condition{{Type: "RuntimeConfigReady", Status: metav1.ConditionFalse}}}}}
+	cases := []struct {
+		name  string
+		setup func(*Template)
+		f     Fetched
+		want  bool
+		phase Phase
+	}{
+		{"inline, all OK", inline, Fetched{Now: t0, Model: okModel(), GPU: cluster}, true, PhaseInline},
+		{"inline, no GPU", inline, Fetched{Now: t0, Model: okModel(), GPU: gpu.Resources{}}, false, PhaseInline},
+		{"inline, wrong GPU", inline, Fetched{Now: t0, Model: okModel(), GPU: gpu.Resources{"MI210": 64 << 30}}, false, PhaseInline},
+		{"inline, model missing", inline, Fetched{Now: t0, Model: statemachine.FetchResult[*ModelInfo]{Error: errNotFound()}, GPU: cluster}, false, PhaseInline},
+		{"inline, model failed", inline, Fetched{Now: t0, Model: failedModel, GPU: cluster}, false, PhaseInline},
+		{"done, all OK", done, Fetched{Now: t0, Model: okModel(), GPU: cluster}, true, PhaseDone},
+		{"done, no GPU", done, Fetched{Now: t0, Model: okModel(), GPU: gpu.Resources{}}, false, PhaseDone},
+		{"done, model missing", done, Fetched{Now: t0, Model: statemachine.FetchResult[*ModelInfo]{Error: errNotFound()}, GPU: cluster}, false, PhaseDone},
+	}
+	for _, c := range cases {
+		tp := tpl()
+		tp.Caching = &aimv1.AIMTemplateCachingConfig{Enabled: true}
+		c.setup(&tp)
+		o := Compose(tp, "ns", c.f, discovery.Backoff{})
+		if o.Phase != c.phase {
+			t.Errorf("%s: phase %d, want %d (status decoration keeps the phase)", c.name, o.Phase, c.phase)
+		}
+		got := false
+		for _, a := range r.PlanResources(context.Background(), rc, o).ToApply() {
+			if _, ok := a.(*aimv1.AIMTemplateCache); ok {
+				got = true
+			}
+		}
+		if got != c.want {
+			t.Errorf("%s: cache planned=%v, want %v", c.name, got, c.want)
+		}
+	}
+}
