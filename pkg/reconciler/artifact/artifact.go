@@ -176,16 +176,45 @@ func (o Obs) GetComponentHealth(ctx context.Context, cs kubeclient.Interface) []
 				Reason: ReasonInvalidSizeOutput, Message: o.sizeErr.Error(), Errors: []error{o.sizeErr}, DependencyType: sm.DependencyDownstream})
 		}
 	}
+	if o.sizeDiscovered() {
+		hs = append(hs, keptJobsReady(constants.ComponentCheckSizeJob, constants.ComponentCheckSizeJobPods)...)
+	}
 	if o.size > 0 {
 		hs = append(hs, o.pvc.ToDownstreamComponentHealth(constants.ComponentCachePvc, inspect.PVC))
 	}
-	if !o.ready() {
-		hs = append(hs, o.dlJob.ToDownstreamComponentHealth(constants.ComponentDownloadJob, inspect.Job))
-		if o.dlJob.OK() && !jobCond(o.dlJob.Value, batchv1.JobComplete) {
-			hs = append(hs, o.dlPods.ToComponentHealthWithContext(ctx, constants.ComponentDownloadJobPods, inspect.ForClient(cs).Health))
-		}
+	if o.downloadDone() {
+		return append(hs, keptJobsReady(constants.ComponentDownloadJob, constants.ComponentDownloadJobPods)...)
+	}
+	hs = append(hs, o.dlJob.ToDownstreamComponentHealth(constants.ComponentDownloadJob, inspect.Job))
+	if o.dlJob.OK() {
+		hs = append(hs, o.dlPods.ToComponentHealthWithContext(ctx, constants.ComponentDownloadJobPods, inspect.ForClient(cs).Health))
 	}
 	return hs
+}
+
+// MsgPodsReady is the pods inspector's message for a Succeeded or ready pod (catalogue §2.3 row 6).
+const MsgPodsReady = "Pods are ready"
+
+// keptJobsReady reports a finished Job and its pods as Ready. The reference stops computing these
+// components once the size is known / the download finished, but never prunes conditions, so they keep
+// the values of the successful run (Job inspector §2.4 Complete row; pods inspector §2.3 row 6)
+// and users wait on them (catalogue §8 "stale conditions"). The engine here prunes unreported
+// `*Ready` conditions, so they are reported explicitly; being Ready they do not change the rollup.
+func keptJobsReady(job, pods string) []sm.ComponentHealth {
+	return []sm.ComponentHealth{
+		{Component: job, State: sm.StateReady, Reason: constants.ReasonReadyComponent, DependencyType: sm.DependencyDownstream},
+		{Component: pods, State: sm.StateReady, Reason: constants.ReasonPodsReady, Message: MsgPodsReady},
+	}
+}
+
+// sizeDiscovered: the size came from a finished check-size Job (spec.size zero, discoveredSizeBytes set).
+func (f *Fetched) sizeDiscovered() bool {
+	return (f.art.Spec.Size == nil || f.art.Spec.Size.Value() <= 0) && f.art.Status.DiscoveredSizeBytes > 0
+}
+
+// downloadDone: the artifact is Ready, or its download Job completed (its pods are no longer listed).
+func (f *Fetched) downloadDone() bool {
+	return f.ready() || (f.dlJob.OK() && jobCond(f.dlJob.Value, batchv1.JobComplete))
 }
 
 func (f *Fetched) headroom() int32 {

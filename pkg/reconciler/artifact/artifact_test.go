@@ -139,8 +139,8 @@ func TestHealthAndDecorate(t *testing.T) {
 	if h := hs["DownloadJob"]; h.GetState() != sm.StateReady {
 		t.Fatalf("DownloadJob %+v", h)
 	}
-	if _, ok := hs["DownloadJobPods"]; ok {
-		t.Fatal("pods of a complete job must not be inspected")
+	if h := hs["DownloadJobPods"]; h.GetState() != sm.StateReady || h.Reason != "PodsReady" || h.Message != "Pods are ready" {
+		t.Fatalf("DownloadJobPods of a complete job is kept Ready: %+v", h)
 	}
 	st := &aimv1.AIMArtifactStatus{}
 	cm := sm.NewConditionManager(nil, 1, nil)
@@ -193,6 +193,66 @@ func TestPVCStorageClassAndHeadroom(t *testing.T) {
 			q := pvc.Spec.Resources.Requests[corev1.ResourceStorage]
 			if sc != tt.wantSC || q.Value() != tt.wantGiB<<30 {
 				t.Fatalf("class %q size %s", sc, q.String())
+			}
+		})
+	}
+}
+
+// The reference stops computing the check-size and download components once they are done but never
+// prunes their conditions, so they stay True with the successful run's values (catalogue §1.5, §8).
+func TestFinishedJobsStayReported(t *testing.T) {
+	discovered := func(status string) *aimv1.AIMArtifact {
+		a := art("")
+		a.Status.DiscoveredSizeBytes = 5 << 30
+		a.Status.Status = aimv1.AIMStatus(status)
+		return a
+	}
+	jobReady := sm.ComponentHealth{Component: "", State: sm.StateReady, Reason: "Ready", DependencyType: sm.DependencyDownstream}
+	podsReady := sm.ComponentHealth{Component: "", State: sm.StateReady, Reason: "PodsReady", Message: "Pods are ready"}
+	tests := []struct {
+		name   string
+		w      world
+		a      *aimv1.AIMArtifact
+		want   map[string]sm.ComponentHealth // component → health (Component field ignored)
+		absent []string
+	}{
+		{name: "size discovered, download running", a: discovered("Progressing"),
+			w: world{rbs: []any{rb}, pvcs: []any{boundPVC}, jobs: []any{job(dlJob, "")}, pods: []any{pod(dlJob, corev1.PodRunning)}},
+			want: map[string]sm.ComponentHealth{"CheckSizeJob": jobReady, "CheckSizeJobPods": podsReady,
+				"DownloadJob":     {State: sm.StateProgressing, Reason: "JobRunning", Message: "Job is in progress", DependencyType: sm.DependencyDownstream},
+				"DownloadJobPods": {State: sm.StateStarting, Reason: "PodsStarting", Message: "Pods are running, waiting for readiness"}},
+			absent: []string{"CheckSizeOutput"}},
+		{name: "download Job complete, failed pod left over is not inspected", a: discovered("Progressing"),
+			w:    world{rbs: []any{rb}, pvcs: []any{boundPVC}, jobs: []any{job(dlJob, batchv1.JobComplete)}, pods: []any{pod(dlJob, corev1.PodFailed)}},
+			want: map[string]sm.ComponentHealth{"CheckSizeJob": jobReady, "CheckSizeJobPods": podsReady, "DownloadJob": jobReady, "DownloadJobPods": podsReady}},
+		{name: "Ready, Jobs deleted after their TTL", a: discovered("Ready"), w: world{rbs: []any{rb}, pvcs: []any{boundPVC}},
+			want: map[string]sm.ComponentHealth{"CheckSizeJob": jobReady, "CheckSizeJobPods": podsReady, "DownloadJob": jobReady, "DownloadJobPods": podsReady}},
+		{name: "explicit size: no check-size components", a: func() *aimv1.AIMArtifact { a := art("1Gi"); a.Status.Status = "Ready"; return a }(),
+			w:      world{rbs: []any{rb}, pvcs: []any{boundPVC}},
+			want:   map[string]sm.ComponentHealth{"DownloadJob": jobReady, "DownloadJobPods": podsReady},
+			absent: []string{"CheckSizeJob", "CheckSizeJobPods"}},
+		{name: "not Ready, download Job missing: no pods component", a: discovered("Progressing"), w: world{rbs: []any{rb}, pvcs: []any{boundPVC}},
+			want: map[string]sm.ComponentHealth{"CheckSizeJob": jobReady,
+				"DownloadJob": {State: sm.StateProgressing, Reason: "ResourceNotReady", Message: "Downstream resource not found or being created", DependencyType: sm.DependencyDownstream}},
+			absent: []string{"DownloadJobPods"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hs, _, _ := run(t, tt.w, tt.a)
+			for c, want := range tt.want {
+				h, ok := hs[c]
+				if !ok {
+					t.Fatalf("%s not reported; got %v", c, hs)
+				}
+				if h.GetState() != want.State || h.GetReason() != want.Reason || h.GetMessage() != want.Message || h.DependencyType != want.DependencyType {
+					t.Fatalf("%s = %s/%s/%q dep %v, want %s/%s/%q dep %v", c, h.GetState(), h.GetReason(), h.GetMessage(), h.DependencyType,
+						want.State, want.Reason, want.Message, want.DependencyType)
+				}
+			}
+			for _, c := range tt.absent {
+				if h, ok := hs[c]; ok {
+					t.Fatalf("%s reported: %+v", c, h)
+				}
 			}
 		})
 	}
