@@ -58,7 +58,9 @@ func TestExpectsTemplates(t *testing.T) {
 		{"deployments", aimv1.AIMModelSpec{Image: "i"}, md, Expectation{true, true}},
 		{"metadata without deployments", aimv1.AIMModelSpec{Image: "i"}, &aimv1.ImageMetadata{}, Expectation{Known: true}},
 		{"creation disabled", aimv1.AIMModelSpec{Image: "i", Discovery: &aimv1.AIMModelDiscoveryConfig{CreateServiceTemplates: bp(false)}}, md, Expectation{Known: true}},
-		{"extraction disabled", aimv1.AIMModelSpec{Image: "i", Discovery: &aimv1.AIMModelDiscoveryConfig{ExtractMetadata: bp(false)}}, nil, Expectation{Known: true}},
+		// Extraction disabled and no metadata: unknown, as in the reference (catalogue §2.8 AwaitingMetadata).
+		{"extraction disabled", aimv1.AIMModelSpec{Image: "i", Discovery: &aimv1.AIMModelDiscoveryConfig{ExtractMetadata: bp(false)}}, nil, Expectation{}},
+		{"extraction disabled, spec metadata", aimv1.AIMModelSpec{Image: "i", Discovery: &aimv1.AIMModelDiscoveryConfig{ExtractMetadata: bp(false)}}, md, Expectation{true, true}},
 		{"custom", aimv1.AIMModelSpec{Image: "i", ModelSources: []aimv1.AIMModelSource{{SourceURI: "hf://a/b", ModelID: "a/b"}}}, nil, Expectation{true, true}},
 	}
 	for _, c := range cases {
@@ -199,5 +201,79 @@ func TestFetchAndHealth(t *testing.T) {
 	}
 	if h := o.GetComponentHealth()[2]; h.Reason != constants.ReasonAwaitingMetadata {
 		t.Errorf("templates while metadata unknown: %+v", h)
+	}
+}
+
+// discovery.extractMetadata=false is checked before spec.imageMetadata in the reference: ImageMetadataReady
+// is True/ImageFound (catalogue §2.7), while the spec metadata still drives the templates and the status copy.
+// Without any metadata the template aggregate waits (Progressing/AwaitingMetadata, catalogue §2.8).
+func TestExtractionDisabled(t *testing.T) {
+	md := &aimv1.ImageMetadata{Model: &aimv1.ModelMetadata{CanonicalName: "org/m", RecommendedDeployments: []aimv1.RecommendedDeployment{{GPUModel: "MI300X", GPUCount: 1}}}}
+	f := &fakeFetcher{md: md}
+	r := &Reconciler[*aimv1.AIMModel]{ControllerName: "model",
+		Access: Accessors[*aimv1.AIMModel]{Spec: func(o *aimv1.AIMModel) *aimv1.AIMModelSpec { return &o.Spec },
+			Status: func(o *aimv1.AIMModel) *aimv1.AIMModelStatus { return &o.Status }},
+		Templates: func(string, string) ([]TemplateInfo, error) { return nil, nil },
+		Secrets:   func(context.Context, string, string) (*corev1.Secret, error) { return &corev1.Secret{}, nil },
+		Fetcher:   f}
+	run := func(m *aimv1.AIMModel) (Observation, statemachine.PlanResult) {
+		rc := statemachine.ReconcileContext[*aimv1.AIMModel]{Object: m}
+		o := r.ComposeState(context.Background(), rc, r.FetchRemoteState(context.Background(), rc))
+		return o, r.PlanResources(context.Background(), rc, o)
+	}
+	base := &aimv1.AIMModel{ObjectMeta: metav1.ObjectMeta{Name: "m", Namespace: "ns"}, Spec: aimv1.AIMModelSpec{Image: "img:1",
+		Discovery: &aimv1.AIMModelDiscoveryConfig{ExtractMetadata: bp(false)}}}
+
+	// Spec metadata: ImageFound, templates from the spec metadata, status copy kept.
+	withSpec := base.DeepCopy()
+	withSpec.Spec.ImageMetadata = md
+	o, p := run(withSpec)
+	if h := o.GetComponentHealth()[1]; h.GetState() != statemachine.StateReady || h.Reason != constants.ReasonImageFound || h.Message != "" {
+		t.Errorf("spec metadata, extraction disabled: %+v", h)
+	}
+	if len(p.ToApply()) != 1 {
+		t.Errorf("templates from spec metadata: %d", len(p.ToApply()))
+	}
+	if h := o.GetComponentHealth()[2]; h.Reason != constants.ReasonCreatingTemplates {
+		t.Errorf("templates expected: %+v", h)
+	}
+	var st aimv1.AIMModelStatus
+	r.DecorateStatus(&st, nil, o)
+	if st.ImageMetadata == nil || st.ImageMetadata.Model.CanonicalName != "org/m" {
+		t.Errorf("spec metadata copied to status: %+v", st.ImageMetadata)
+	}
+
+	// No metadata at all: ImageFound, AwaitingMetadata (Progressing), no templates, no registry read.
+	o, p = run(base.DeepCopy())
+	hs := o.GetComponentHealth()
+	if hs[1].GetState() != statemachine.StateReady || hs[1].Reason != constants.ReasonImageFound {
+		t.Errorf("no metadata: %+v", hs[1])
+	}
+	if hs[2].GetState() != statemachine.StateProgressing || hs[2].Reason != "AwaitingMetadata" ||
+		hs[2].Message != "Waiting for the model to fetch metadata" {
+		t.Errorf("templates aggregate: %+v", hs[2])
+	}
+	if !p.Empty() || f.calls != 0 {
+		t.Errorf("no templates and no registry read: plan=%d calls=%d", len(p.ToApply()), f.calls)
+	}
+
+	// Metadata cached in status (extraction was enabled earlier) still decides the templates.
+	cached := base.DeepCopy()
+	cached.Status.ImageMetadata = md
+	o, p = run(cached)
+	if h := o.GetComponentHealth()[1]; h.Reason != constants.ReasonImageFound {
+		t.Errorf("cached, disabled: %+v", h)
+	}
+	if len(p.ToApply()) != 1 || f.calls != 0 {
+		t.Errorf("cached metadata, disabled: plan=%d calls=%d", len(p.ToApply()), f.calls)
+	}
+
+	// A custom model with extraction disabled expects its templates without any metadata.
+	custom := base.DeepCopy()
+	custom.Spec.ModelSources = []aimv1.AIMModelSource{{SourceURI: "hf://a/b", ModelID: "a/b"}}
+	custom.Spec.Custom = &aimv1.AIMCustomModelSpec{Hardware: &aimv1.AIMHardwareRequirements{GPU: &aimv1.AIMGpuRequirements{Requests: 1, Model: "MI300X"}}}
+	o, p = run(custom)
+	if h := o.GetComponentHealth()[2]; h.Reason != constants.ReasonCreatingTemplates || len(p.ToApply()) != 1 {
+		t.Errorf("custom: %+v plan=%d", h, len(p.ToApply()))
 	}
 }

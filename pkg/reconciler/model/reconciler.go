@@ -3,9 +3,9 @@
 // templates (one per recommended deployment, plus custom templates), and aggregates their health.
 //
 // Differences from the reference: metadata cached in status keeps the ImageMetadataFound reason (no flip
-// to ImageFound on the next reconcile); a model with metadata extraction disabled and no spec metadata is
-// known to expect no image templates (instead of AwaitingMetadata forever); status.resolvedRuntimeConfig
-// is set. Templates that stop being desired are not deleted (as in the reference).
+// to ImageFound on the next reconcile); status.resolvedRuntimeConfig is set. As in the reference, a model
+// with metadata extraction disabled reports ImageFound and, without spec or status metadata, waits for
+// metadata (AwaitingMetadata) unless it is custom. Templates that stop being desired are not deleted.
 package model
 
 import (
@@ -65,7 +65,7 @@ type metaSource int
 
 const (
 	metaNone     metaSource = iota
-	metaDisabled            // extraction disabled
+	metaDisabled            // extraction disabled and no metadata in spec or status
 	metaSpec                // spec.imageMetadata
 	metaStatus              // cached in status
 	metaRegistry            // read from the registry in this reconcile
@@ -76,8 +76,11 @@ type Fetched struct {
 	RuntimeConfig runtimeconfig.Result
 	Metadata      *aimv1.ImageMetadata
 	Source        metaSource
-	MetadataErr   error
-	Templates     statemachine.FetchResult[[]TemplateInfo]
+	// ExtractionDisabled: discovery.extractMetadata=false, which the reference checks first, so the
+	// ImageMetadata reason is ImageFound even when spec metadata is used for templates (catalogue §2.7).
+	ExtractionDisabled bool
+	MetadataErr        error
+	Templates          statemachine.FetchResult[[]TemplateInfo]
 }
 
 // Observation is the pure input of planning and health.
@@ -101,13 +104,15 @@ func (r *Reconciler[T]) FetchRemoteState(ctx context.Context, rc statemachine.Re
 	f.RuntimeConfig = runtimeconfig.Result{Resolved: res, Err: err}
 
 	status := r.Access.Status(obj)
+	f.ExtractionDisabled = !extractionEnabled(spec)
 	switch {
 	case spec.ImageMetadata != nil:
 		f.Metadata, f.Source = spec.ImageMetadata, metaSpec
-	case !extractionEnabled(spec):
-		f.Source = metaDisabled
 	case status.ImageMetadata != nil:
+		// Cached forever; with extraction disabled it still decides ExpectsTemplates (spec or status).
 		f.Metadata, f.Source = status.ImageMetadata, metaStatus
+	case f.ExtractionDisabled:
+		f.Source = metaDisabled
 	default:
 		f.Metadata, f.MetadataErr = r.readRegistry(ctx, obj, spec)
 		if f.MetadataErr == nil {
@@ -193,7 +198,7 @@ func (o Observation) metadataHealth(dep statemachine.DependencyType) statemachin
 	}
 	h.State, h.Reason = statemachine.StateReady, constants.ReasonImageFound
 	// Unlike the reference, a cached status copy keeps ImageMetadataFound (no reason flip, catalogue §8).
-	if o.Metadata != nil && o.Metadata.Model != nil && o.Metadata.Model.CanonicalName != "" {
+	if !o.ExtractionDisabled && o.Metadata != nil && o.Metadata.Model != nil && o.Metadata.Model.CanonicalName != "" {
 		h.Reason = constants.ReasonImageMetadataFound
 	}
 	return h

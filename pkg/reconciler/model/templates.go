@@ -22,9 +22,9 @@ type Expectation struct {
 	Expects bool
 }
 
-// ExpectsTemplates implements the reference's ExpectsTemplates with one improvement: a model whose
-// metadata extraction is disabled (and has no spec metadata) is known to expect nothing from metadata,
-// instead of waiting for metadata forever.
+// ExpectsTemplates implements the reference's ExpectsTemplates. md is the spec or status metadata; when
+// there is none, the answer is unknown (AwaitingMetadata, catalogue §2.8) even if extraction is disabled
+// and metadata will therefore never arrive, as in the reference.
 func ExpectsTemplates(spec *aimv1.AIMModelSpec, md *aimv1.ImageMetadata) Expectation {
 	if spec.Discovery != nil && spec.Discovery.CreateServiceTemplates != nil && !*spec.Discovery.CreateServiceTemplates {
 		return Expectation{Known: true}
@@ -33,7 +33,7 @@ func ExpectsTemplates(spec *aimv1.AIMModelSpec, md *aimv1.ImageMetadata) Expecta
 		return Expectation{Known: true, Expects: true}
 	}
 	if md == nil {
-		return Expectation{Known: !extractionEnabled(spec)}
+		return Expectation{}
 	}
 	return Expectation{Known: true, Expects: md.Model != nil && len(md.Model.RecommendedDeployments) > 0}
 }
