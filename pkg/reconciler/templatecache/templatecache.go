@@ -10,6 +10,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/aimlite/aimlite/pkg/aim/caching"
@@ -268,14 +269,19 @@ func BuildArtifact(c *aimv1.AIMTemplateCache, s aimv1.AIMModelSource, index int)
 		},
 		Spec: aimv1.AIMArtifactSpec{
 			SourceURI: s.SourceURI, ModelID: s.ModelID, StorageClassName: c.Spec.StorageClassName,
-			RuntimeConfigName: c.Spec.RuntimeConfigName, Env: env, ImagePullSecrets: c.Spec.ImagePullSecrets,
-			ModelDownloadImage: c.Spec.DownloadImage,
+			RuntimeConfigName: c.Spec.RuntimeConfigName, Env: env,
+			// Not in the reference's C5 spec list (its cache controller ignores them), but aimlite's
+			// artifact controller uses both for the download Job, so a cache's settings take effect.
+			ImagePullSecrets: c.Spec.ImagePullSecrets, ModelDownloadImage: c.Spec.DownloadImage,
 		},
 	}
+	// The size is always sent (catalogue C5): the source size, else zero, which the artifact controller
+	// treats as unknown (check-size Job).
+	q := resource.Quantity{Format: resource.BinarySI}
 	if s.Size != nil {
-		q := s.Size.DeepCopy()
-		a.Spec.Size = &q
+		q = s.Size.DeepCopy()
 	}
+	a.Spec.Size = &q
 	return a
 }
 

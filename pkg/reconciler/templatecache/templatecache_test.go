@@ -3,7 +3,11 @@ package templatecache
 import (
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/cache"
@@ -140,5 +144,37 @@ func TestTemplateLookupByScope(t *testing.T) {
 		if got.Error != nil || got.Value.Sources[0].SourceURI != tt.wantURI {
 			t.Errorf("%s/%s: got %+v", tt.scope, tt.name, got)
 		}
+	}
+}
+
+// Catalogue C5: spec.size is always sent (the source size, else zero); env is cache env < source env.
+func TestBuildArtifactSpec(t *testing.T) {
+	c := &aimv1.AIMTemplateCache{ObjectMeta: metav1.ObjectMeta{Name: "c", Namespace: "ns"},
+		Spec: aimv1.AIMTemplateCacheSpec{TemplateName: "tpl", TemplateScope: "Namespace", StorageClassName: "fast",
+			RuntimeConfigName: "rc", Env: []corev1.EnvVar{{Name: "A", Value: "cache"}, {Name: "B", Value: "cache"}}}}
+	src := aimv1.AIMModelSource{SourceURI: "hf://org/m", ModelID: "org/m", Env: []corev1.EnvVar{{Name: "B", Value: "src"}}}
+	a := BuildArtifact(c, src, 0)
+	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok, _ := unstructured.NestedString(u, "spec", "size"); !ok || got != "0" {
+		t.Errorf("size without a source size: %q sent=%v, want \"0\"", got, ok)
+	}
+	if a.Spec.SourceURI != "hf://org/m" || a.Spec.ModelID != "org/m" || a.Spec.StorageClassName != "fast" || a.Spec.RuntimeConfigName != "rc" {
+		t.Errorf("spec %+v", a.Spec)
+	}
+	if len(a.Spec.Env) != 2 || a.Spec.Env[1].Name != "B" || a.Spec.Env[1].Value != "src" {
+		t.Errorf("env %+v", a.Spec.Env)
+	}
+	q := resource.MustParse("5Gi")
+	src.Size = &q
+	a = BuildArtifact(c, src, 0)
+	if a.Spec.Size == nil || a.Spec.Size.String() != "5Gi" {
+		t.Errorf("source size: %v", a.Spec.Size)
+	}
+	q.Set(1) // the artifact holds a copy
+	if a.Spec.Size.String() != "5Gi" {
+		t.Errorf("size aliased the source: %v", a.Spec.Size)
 	}
 }
