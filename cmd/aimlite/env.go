@@ -62,6 +62,9 @@ type env struct {
 	Transform cache.TransformFunc
 	// ManagedBySelector selects every object the operator labels as managed.
 	ManagedBySelector string
+
+	// nodeInf is the metadata-only node informer the template and service controllers share (nodes()).
+	nodeInf cache.SharedIndexInformer
 }
 
 // managedByValues are the app.kubernetes.io/managed-by values our objects carry

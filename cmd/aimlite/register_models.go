@@ -7,6 +7,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/client-go/tools/cache"
 
 	"github.com/aimlite/aimlite/pkg/aim/constants"
 	aimv1 "github.com/aimlite/aimlite/pkg/apis/aim/v1alpha1"
@@ -38,16 +39,23 @@ func registerModels(e *env, recorder func(controllerName string) statemachine.Re
 		Kube: e.Kube, Dynamic: e.Dynamic, Recorder: recorder, Queue: e.Queue, SystemNamespace: e.SystemNamespace}); err != nil {
 		return fmt.Errorf("model controllers: %w", err)
 	}
-	// GPU detection needs node labels only: a metadata informer keeps ~1 KB per node.
-	nodes := controller.NewMetadataInformer(e.Metadata, nodesGVR, controller.CacheOptions{Transform: e.Transform})
-	e.Manager.AddInformer(nodes)
 	if _, err := servicetemplate.Register(servicetemplate.Deps{ApplyHook: e.applyHook(), Manager: e.Manager, AIMInformers: e.AIMInformers,
-		Nodes: nodes, DiscoveryInformers: e.KubeInformers, Client: e.Client, Kube: e.Kube, Dynamic: e.Dynamic,
+		Nodes: e.nodes(), DiscoveryInformers: e.KubeInformers, Client: e.Client, Kube: e.Kube, Dynamic: e.Dynamic,
 		Recorder: recorder, Queue: e.Queue, SystemNamespace: e.SystemNamespace,
 		DiscoveryCap: templateOptions.DiscoveryCap}); err != nil {
 		return fmt.Errorf("service-template controllers: %w", err)
 	}
 	return nil
+}
+
+// nodes returns the one node informer of the process, built on first use. GPU detection (template
+// availability, service auto-selection) needs node labels only: a metadata informer keeps ~1 KB per node.
+func (e *env) nodes() cache.SharedIndexInformer {
+	if e.nodeInf == nil {
+		e.nodeInf = controller.NewMetadataInformer(e.Metadata, nodesGVR, controller.CacheOptions{Transform: e.Transform})
+		e.Manager.AddInformer(e.nodeInf)
+	}
+	return e.nodeInf
 }
 
 // eventRecorders adapts an events broadcaster to the per-controller recorders the Deps take.

@@ -13,7 +13,7 @@ func registerServiceControllers(e *env, rec func(string) statemachine.Recorder) 
 	if _, err := service.Register(service.Deps{ApplyHook: e.applyHook(),
 		Manager: e.Manager, Informers: e.AIMInformers, Client: e.Client, Kube: e.Kube, Dynamic: e.Dynamic,
 		KubeInformers: e.KubeInformers, Recorder: rec, Queue: e.Queue, ISVCKind: e.ISVCKind, RouteKind: e.RouteKind,
-		Namespaces: e.WatchNamespaces,
+		Namespaces: e.WatchNamespaces, Nodes: e.nodes(),
 	}); err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/aimlite/aimlite/pkg/aim/aimclient"
 	"github.com/aimlite/aimlite/pkg/aim/childwiring"
 	"github.com/aimlite/aimlite/pkg/aim/constants"
+	"github.com/aimlite/aimlite/pkg/aim/gpu"
 	"github.com/aimlite/aimlite/pkg/aim/kserve"
 	"github.com/aimlite/aimlite/pkg/aim/runtimeconfig"
 	"github.com/aimlite/aimlite/pkg/aim/store"
@@ -54,6 +55,9 @@ type Deps struct {
 	RouteKind *controller.OptionalKind
 	// Namespaces limits the Event watch to the watched namespaces (nil = all).
 	Namespaces []string
+	// Nodes is a node informer holding *corev1.Node or *metav1.PartialObjectMetadata (labels are all
+	// GPU detection reads), shared with the template controllers; nil makes a full node informer.
+	Nodes cache.SharedIndexInformer
 }
 
 func gr(resource string) schema.GroupResource { return aimv1.Resource(resource) }
@@ -121,6 +125,10 @@ func Register(d Deps) (*controller.Controller, error) {
 		&corev1.Event{}, controller.CacheOptions{Clientset: d.Kube, Namespaces: d.Namespaces,
 			FieldSelector: "type=" + corev1.EventTypeWarning + ",involvedObject.kind=" + kserve.GVK.Kind})
 	d.Manager.AddInformer(evInf)
+	nodeInf := d.Nodes
+	if nodeInf == nil {
+		nodeInf = kubeInformers.Nodes("")
+	}
 	applier := childwiring.Applier(d.Applier, d.Dynamic, d.Resolver, Name, d.ApplyHook)
 
 	r := &Reconciler{Stores: Stores{
@@ -135,6 +143,7 @@ func Register(d Deps) (*controller.Controller, error) {
 		HPAs:             store.FromIndexer[*autoscalingv2.HorizontalPodAutoscaler](hpaInf.GetIndexer(), schema.GroupResource{Group: "autoscaling", Resource: "horizontalpodautoscalers"}),
 		ISVCs:            optionalStore(d.ISVCKind),
 		Routes:           optionalStore(d.RouteKind),
+		Nodes:            func() ([]*corev1.Node, error) { return nodesOf(nodeInf.GetStore().List()), nil },
 	}}
 	rec := d.Recorder.For(Name)
 	pipe := NewPipeline(r, d.Client, d.Kube, applier, rec)
@@ -181,6 +190,22 @@ func Register(d Deps) (*controller.Controller, error) {
 		return nil, err
 	}
 	if err := ctl.Watches(aim.AIMClusterRuntimeConfigs().Informer(), runtimeconfig.MapClusterConfig(idx)); err != nil {
+		return nil, err
+	}
+	// A GPU node appearing, leaving or relabelled can change auto-selection's outcome: re-run the
+	// services still without a resolved template (a resolved one is kept while it stays Ready).
+	unresolved := func(metav1.Object) []controller.Key {
+		var keys []controller.Key
+		for _, obj := range idx.List() {
+			if s, ok := obj.(*aimv1.AIMService); ok && s.Status.ResolvedTemplate == nil && s.DeletionTimestamp == nil {
+				keys = append(keys, controller.NewKey(s.Namespace, s.Name))
+			}
+		}
+		return keys
+	}
+	if err := ctl.Watches(nodeInf, unresolved, controller.WithUpdateFilter(func(oldObj, newObj metav1.Object) bool {
+		return gpu.LabelsRelevant(asNode(oldObj), asNode(newObj))
+	})); err != nil {
 		return nil, err
 	}
 	// Pods and HPAs map to their service through the InferenceService's owner / name.
@@ -276,4 +301,25 @@ func newFinalizer(d Deps, caches store.Store[*aimv1.AIMTemplateCache]) childwiri
 				d.Client.AimV1alpha1().AIMTemplateCaches(obj.GetNamespace()).Delete)
 		},
 	}
+}
+
+// asNode reads a node from a full or metadata-only node informer.
+func asNode(obj any) *corev1.Node {
+	switch n := obj.(type) {
+	case *corev1.Node:
+		return n
+	case *metav1.PartialObjectMetadata:
+		return &corev1.Node{ObjectMeta: n.ObjectMeta}
+	}
+	return nil
+}
+
+func nodesOf(items []any) []*corev1.Node {
+	out := make([]*corev1.Node, 0, len(items))
+	for _, it := range items {
+		if n := asNode(it); n != nil {
+			out = append(out, n)
+		}
+	}
+	return out
 }

@@ -178,13 +178,22 @@ func (r *Reconciler) DecorateStatus(st *aimv1.AIMServiceStatus, _ *sm.ConditionM
 	st.ResolvedRuntimeConfig = o.rc.Reference()
 }
 
+// runtimeStatus follows catalogue §1.3: from the HPA when there is one, else all four counts equal
+// spec.minReplicas, else spec.replicas, else 1 (so without an HPA "replicas" is always "<n>"; the
+// maxReplicas bound only describes the HPA KEDA will create).
 func (o obs) runtimeStatus() *aimv1.AIMServiceRuntimeStatus {
-	min, max := kserve.Scaling{Replicas: o.svc.Spec.Replicas, MinReplicas: o.svc.Spec.MinReplicas,
-		MaxReplicas: o.svc.Spec.MaxReplicas, Autoscaling: o.autoscaling}.Bounds()
-	rs := &aimv1.AIMServiceRuntimeStatus{MinReplicas: min, MaxReplicas: max, CurrentReplicas: min, DesiredReplicas: min}
+	n := int32(1)
+	switch s := o.svc.Spec; {
+	case s.MinReplicas != nil:
+		n = *s.MinReplicas
+	case s.Replicas != nil:
+		n = *s.Replicas
+	}
+	rs := &aimv1.AIMServiceRuntimeStatus{MinReplicas: n, MaxReplicas: n, CurrentReplicas: n, DesiredReplicas: n}
 	if o.autoscaling && o.hpa.OK() && o.hpa.Value != nil {
 		h := o.hpa.Value
 		rs.CurrentReplicas, rs.DesiredReplicas = h.Status.CurrentReplicas, h.Status.DesiredReplicas
+		rs.MinReplicas = 1 // the HPA API default
 		if h.Spec.MinReplicas != nil {
 			rs.MinReplicas = *h.Spec.MinReplicas
 		}

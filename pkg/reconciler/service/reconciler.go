@@ -40,6 +40,9 @@ type Stores struct {
 	Events store.Store[*corev1.Event]
 	ISVCs  func() store.Store[*unstructured.Unstructured]
 	Routes func() store.Store[*unstructured.Unstructured]
+	// Nodes lists the cluster's nodes (labels are enough) for auto-selection's GPU filter; nil
+	// skips that filter.
+	Nodes func() ([]*corev1.Node, error)
 }
 
 // Reconciler is the AIMService domain reconciler for the statemachine pipeline.

@@ -14,6 +14,7 @@ import (
 	"github.com/aimlite/aimlite/pkg/aim/caching"
 	"github.com/aimlite/aimlite/pkg/aim/constants"
 	"github.com/aimlite/aimlite/pkg/aim/envmerge"
+	"github.com/aimlite/aimlite/pkg/aim/gpu"
 	"github.com/aimlite/aimlite/pkg/aim/naming"
 	"github.com/aimlite/aimlite/pkg/aim/selection"
 	aimv1 "github.com/aimlite/aimlite/pkg/apis/aim/v1alpha1"
@@ -288,7 +289,19 @@ func (r *Reconciler) autoSelect(svc *aimv1.AIMService, model *modelRef) template
 		}
 	}
 	allow := svc.Spec.Template != nil && svc.Spec.Template.AllowUnoptimized
-	res := selection.Select(selection.Request{Candidates: cands, AllowUnoptimized: allow, Overrides: ov})
+	req := selection.Request{Candidates: cands, AllowUnoptimized: allow, Overrides: ov}
+	// A candidate's GPU must be present in the cluster (catalogue §7 "Template selection"), with the
+	// available GPUs read from node labels as the template controller does.
+	if r.Stores.Nodes != nil && needsGPU(cands) {
+		nodes, err := r.Stores.Nodes()
+		if err != nil {
+			// Failed/UnknownError (catalogue §2.10 Template table: "auto-selection failed").
+			return templateResolution{health: sm.ComponentHealth{State: sm.StateFailed, DependencyType: sm.DependencyUpstream,
+				Errors: []error{sm.NewError(sm.CategoryUnknown, constants.ReasonUnknownError, "failed to list available GPUs: "+err.Error(), err)}}}
+		}
+		req.AvailableGPUs = availableGPUs(nodes)
+	}
+	res := selection.Select(req)
 	switch res.Outcome {
 	case selection.Selected:
 		return r.maybeDerive(svc, refs[string(res.Selected.Scope)+"/"+res.Selected.Name])
@@ -300,6 +313,27 @@ func (r *Reconciler) autoSelect(svc *aimv1.AIMService, model *modelRef) template
 	// ambiguity but never surfaces it): the Pending fallback. Templates may still appear, e.g. while the
 	// model's discovery runs; this is not a missing reference.
 	return templateResolution{health: noTemplateYet()}
+}
+
+func needsGPU(cands []selection.Candidate) bool {
+	for _, c := range cands {
+		if c.GPUModel != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// availableGPUs is the set of GPU models the nodes' labels announce, keyed both as pkg/aim/gpu names
+// them and as selection normalizes a template's model (they differ for unknown "AMD-<id>" devices).
+// It is never nil: with no GPU node every candidate that needs a GPU is filtered out.
+func availableGPUs(nodes []*corev1.Node) map[string]bool {
+	out := map[string]bool{}
+	for m := range gpu.Detect(nodes) {
+		out[m] = true
+		out[selection.NormalizeGPUModel(m)] = true
+	}
+	return out
 }
 
 func noTemplateYet() sm.ComponentHealth {

@@ -45,6 +45,10 @@ type world struct {
 	crcs      []any
 	events    []any
 	noKServe  bool
+	// gpuCheck wires Stores.Nodes (nodes, or nodesErr) so auto-selection filters on GPU availability.
+	gpuCheck bool
+	nodes    []*corev1.Node
+	nodesErr error
 }
 
 func (w world) reconciler() *Reconciler {
@@ -57,7 +61,12 @@ func (w world) reconciler() *Reconciler {
 			return store.FromIndexer[*unstructured.Unstructured](idx(objs...), gr)
 		}
 	}
+	var nodes func() ([]*corev1.Node, error)
+	if w.gpuCheck {
+		nodes = func() ([]*corev1.Node, error) { return w.nodes, w.nodesErr }
+	}
 	return &Reconciler{Stores: Stores{
+		Nodes:            nodes,
 		Models:           store.FromIndexer[*aimv1.AIMModel](idx(w.models...), gr),
 		ClusterModels:    store.FromIndexer[*aimv1.AIMClusterModel](idx(w.cmodels...), gr),
 		Templates:        store.FromIndexer[*aimv1.AIMServiceTemplate](idx(w.templates...), gr),

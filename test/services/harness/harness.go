@@ -12,6 +12,7 @@ import (
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/restmapper"
 	"k8s.io/klog/v2"
 
@@ -80,11 +81,15 @@ func StartWith(t *testing.T, env *testenv.Env, waitOptional bool) *Operator {
 			NewInformer: controller.DynamicInformer(dyn, routing.GVR, "", "", nil), Discovery: kubecs.Discovery(), PollInterval: 2 * time.Second})
 		mgr := controller.NewManager()
 		mgr.AddInformerFactory(factory)
+		// Node labels only, as cmd/aimlite shares one metadata node informer between controllers.
+		nodes := controller.NewMetadataInformer(metadata.NewForConfigOrDie(cfg),
+			schema.GroupVersionResource{Version: "v1", Resource: "nodes"}, controller.CacheOptions{})
+		mgr.AddInformer(nodes)
 		mgr.AddOptional(isvcKind, routeKind)
 		q := controller.DefaultQueueOptions()
 		q.Workers = 4
 		if _, err := service.Register(service.Deps{Manager: mgr, Informers: factory, Client: client, Kube: kube, Dynamic: dyn,
-			Applier: applier(service.Name), Queue: q, ISVCKind: isvcKind, RouteKind: routeKind}); err != nil {
+			Applier: applier(service.Name), Queue: q, ISVCKind: isvcKind, RouteKind: routeKind, Nodes: nodes}); err != nil {
 			t.Fatalf("register service: %v", err)
 		}
 		if _, err := templatecache.Register(templatecache.Deps{Manager: mgr, Informers: factory, Client: client, Kube: kube, Dynamic: dyn,
