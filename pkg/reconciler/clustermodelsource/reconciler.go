@@ -6,12 +6,20 @@
 // source was never synced, its spec changed (generation ≠ observedGeneration), its last reconcile could not
 // sync or apply, or lastSyncTime + syncInterval has passed. Reconciles in between (model events) only
 // recount the existing models, so they neither hit the registry nor rewrite status; lastSyncTime moves only
-// when a sync ran.
+// when a sync ran. One exception keeps the reference's visible behaviour (every reconcile re-applies every
+// listed image): when fewer owned models exist than status.discoveredModels says, a generated model was
+// deleted, and it is re-applied at once from the images the last sync listed (remembered in memory), or,
+// when those are unknown (operator restart), by a sync.
+//
+// Pull secrets are read like go-containerregistry's k8schain: a missing secret is skipped (the registry is
+// then read anonymously); a secret that cannot be read or parsed fails the keychain, and with it every
+// filter (AllFiltersFailed). Filter outcomes are explicit states, never categorized errors.
 package clustermodelsource
 
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -21,6 +29,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
@@ -56,9 +65,6 @@ const (
 	ReasonAllFiltersFailed    = "AllFiltersFailed"
 	ReasonLimitReached        = "LimitReached"
 	ReasonWithinLimit         = "WithinLimit"
-	// EventFilterFailed (Warning) carries one failed filter's error; the condition message is the contract
-	// count only.
-	EventFilterFailed = "FilterFailed"
 )
 
 // SecretGetter reads a pull secret (a live read: secrets are not cached).
@@ -74,8 +80,48 @@ type Reconciler struct {
 	// SystemNamespace holds the pull secrets.
 	SystemNamespace string
 	Clock           clock.PassiveClock
-	// Recorder receives one Warning event per failed filter of a sync (nil: none).
-	Recorder statemachine.Recorder
+
+	// known is each source's last registry listing, so a deleted model can be re-applied without a sync.
+	known knownImages
+}
+
+// knownImages remembers, per source name, the images of its last sync at one UID and generation.
+type knownImages struct {
+	mu sync.Mutex
+	m  map[string]knownEntry
+}
+
+type knownEntry struct {
+	uid        types.UID
+	generation int64
+	images     []registry.Image
+}
+
+func (k *knownImages) put(src *aimv1.AIMClusterModelSource, imgs []registry.Image) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.m == nil {
+		k.m = map[string]knownEntry{}
+	}
+	k.m[src.Name] = knownEntry{uid: src.UID, generation: src.Generation, images: imgs}
+}
+
+// get returns the remembered listing, if it belongs to this very source and spec.
+func (k *knownImages) get(src *aimv1.AIMClusterModelSource) ([]registry.Image, bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	e, ok := k.m[src.Name]
+	if !ok || e.uid != src.UID || e.generation != src.Generation {
+		return nil, false
+	}
+	return e.images, true
+}
+
+// Forget drops what is remembered about a deleted source.
+func (r *Reconciler) Forget(name string) {
+	r.known.mu.Lock()
+	defer r.known.mu.Unlock()
+	delete(r.known.m, name)
 }
 
 // Fetched is what FetchRemoteState read.
@@ -87,8 +133,9 @@ type Fetched struct {
 	Reason string
 	// Sync is the registry listing; nil when no sync ran.
 	Sync *SyncResult
-	// SecretErr prevented a due sync.
-	SecretErr error
+	// Known is the last sync's listing, set without a sync when owned models are missing: its missing
+	// images are re-applied.
+	Known []registry.Image
 	// Foreign are names of candidate models that exist but do not belong to this source.
 	Foreign       map[string]bool
 	RuntimeConfig *aimv1.AIMRuntimeConfigSpec
@@ -183,34 +230,53 @@ func (r *Reconciler) FetchRemoteState(ctx context.Context, rc statemachine.Recon
 		return f
 	}
 	f.Due, f.Reason = SyncDue(src, f.Now)
+	if !f.Due && len(f.Existing.Value) < src.Status.DiscoveredModels {
+		// A model this source made is gone (deleted, or relabelled away): the reference re-applies every
+		// listed image on every reconcile, so it comes back at once. Re-apply from the last listing when
+		// it is known (a sync would list the same images until the interval); otherwise sync now.
+		if imgs, ok := r.known.get(src); ok {
+			r.markForeign(f, imgs)
+			f.Known = imgs
+			return f
+		}
+		f.Due, f.Reason = true, "owned model missing"
+	}
 	if !f.Due {
 		return f
 	}
 	logger := klog.FromContext(ctx).WithValues("source", src.Name)
-	kc, err := r.keychain(ctx, src)
-	if err != nil {
-		f.SecretErr = err
-		return f
-	}
 	logger.V(1).Info("Syncing model source", "reason", f.Reason)
-	ctx, cancel := context.WithTimeout(ctx, SyncTimeout)
-	defer cancel()
-	f.Sync = Sync(ctx, &registry.Lister{Client: r.Registry, Keychain: kc}, src)
-	for i, err := range f.Sync.Failed {
-		if err == nil {
-			continue
+	if kc, err := r.keychain(ctx, src); err != nil {
+		// The reference builds the keychain per filter: every filter fails, the registry is not read.
+		f.Sync = &SyncResult{Filters: len(src.Spec.Filters), Failed: make([]error, len(src.Spec.Filters))}
+		for i := range f.Sync.Failed {
+			f.Sync.Failed[i] = err
 		}
-		logger.Error(err, "Model source filter failed", "filter", i, "image", src.Spec.Filters[i].Image)
-		if r.Recorder != nil {
-			r.Recorder.Eventf(src, corev1.EventTypeWarning, EventFilterFailed, "filter %d (%s): %v", i, src.Spec.Filters[i].Image, err)
+	} else {
+		ctx, cancel := context.WithTimeout(ctx, SyncTimeout)
+		defer cancel()
+		f.Sync = Sync(ctx, &registry.Lister{Client: r.Registry, Keychain: kc}, src)
+	}
+	for i, err := range f.Sync.Failed {
+		if err != nil {
+			// Logged only: the contract has no event of its own for a filter (catalogue §5); the
+			// FiltersReady condition carries the count.
+			logger.Error(err, "Model source filter failed", "filter", i, "image", src.Spec.Filters[i].Image)
 		}
 	}
-	// Skip names another source (or a user) already uses: applying them would fight over the object.
+	r.known.put(src, f.Sync.Images)
+	r.markForeign(f, f.Sync.Images)
+	return f
+}
+
+// markForeign records the images whose model name exists but does not belong to this source: applying
+// them would fight another source (or a user) over the object.
+func (r *Reconciler) markForeign(f *Fetched, imgs []registry.Image) {
 	ours := map[string]bool{}
 	for _, m := range f.Existing.Value {
 		ours[m.Name] = true
 	}
-	for _, img := range f.Sync.Images {
+	for _, img := range imgs {
 		n := ModelName(img)
 		if ours[n] {
 			continue
@@ -219,10 +285,11 @@ func (r *Reconciler) FetchRemoteState(ctx context.Context, rc statemachine.Recon
 			f.Foreign[n] = true
 		}
 	}
-	return f
 }
 
-// keychain reads the source's pull secrets from the operator namespace.
+// keychain reads the source's pull secrets from the operator namespace, as k8schain.New does: a missing
+// secret is skipped with a log line (the registry is then read anonymously), any other read error or a
+// malformed secret fails the keychain.
 func (r *Reconciler) keychain(ctx context.Context, src *aimv1.AIMClusterModelSource) (authn.Keychain, error) {
 	var secrets []*corev1.Secret
 	for _, ref := range src.Spec.ImagePullSecrets {
@@ -230,22 +297,22 @@ func (r *Reconciler) keychain(ctx context.Context, src *aimv1.AIMClusterModelSou
 			continue
 		}
 		if r.Secrets == nil {
-			return nil, fmt.Errorf("no secret reader configured")
+			return nil, fmt.Errorf("failed to create k8s keychain: no secret reader configured")
 		}
 		s, err := r.Secrets(ctx, r.SystemNamespace, ref.Name)
 		switch {
 		case apierrors.IsNotFound(err):
-			return nil, statemachine.NewMissingUpstreamDependencyError(constants.ReasonSecretNotFound,
-				fmt.Sprintf("imagePullSecret %q not found in namespace %q", ref.Name, r.SystemNamespace), err)
+			klog.FromContext(ctx).Info("Pull secret not found; ignoring", "source", src.Name,
+				"secret", klog.KRef(r.SystemNamespace, ref.Name))
+			continue
 		case err != nil:
-			return nil, statemachine.NewInfrastructureError(constants.ReasonSecretAccessFailed,
-				fmt.Sprintf("failed to access imagePullSecret %q: %v", ref.Name, err), err)
+			return nil, fmt.Errorf("failed to create k8s keychain: %w", err)
 		}
 		secrets = append(secrets, s)
 	}
 	kc, err := imagemeta.KeychainFromSecrets(secrets)
 	if err != nil {
-		return nil, statemachine.NewInvalidSpecError("InvalidPullSecret", fmt.Sprintf("malformed imagePullSecret: %v", err), err)
+		return nil, fmt.Errorf("failed to create k8s keychain: %w", err)
 	}
 	return kc, nil
 }
@@ -310,6 +377,8 @@ func (r *Reconciler) ComposeState(_ context.Context, rc statemachine.ReconcileCo
 				o.RequeueAfter = max(left, time.Second)
 			}
 		}
+		// Deleted models come back from the last listing.
+		o.New = NewImages(f.Known, f.Existing.Value, f.Foreign, MaxModels(src)-existing)
 	} else {
 		// Images whose model name another owner holds are not available to this source.
 		o.Available = len(f.Sync.Images) - len(f.Foreign)
@@ -358,8 +427,6 @@ func (o Observation) GetComponentHealth() []statemachine.ComponentHealth {
 func (o Observation) filtersHealth() statemachine.ComponentHealth {
 	h := statemachine.ComponentHealth{Component: constants.ComponentFilters}
 	switch {
-	case o.SecretErr != nil:
-		h.Errors = []error{o.SecretErr}
 	case o.Sync != nil:
 		return FiltersHealth(o.Sync.Filters, o.Sync.FailedCount())
 	case o.Existing.Error != nil:

@@ -70,7 +70,7 @@ func NewPipeline(r *Reconciler, client aimclient.Interface, applier *statemachin
 
 // Register wires the AIMClusterModelSource controller onto the manager. It watches the sources, and the
 // AIMClusterModels labelled `aim.eai.amd.com/model-source` (added, deleted, or relabelled; model status
-// changes are ignored).
+// changes are ignored): a deleted generated model re-enqueues its source, which re-applies it at once.
 func Register(d Deps) (*controller.Controller, error) {
 	v1 := d.Informers
 	sources, models, crcs := v1.AIMClusterModelSources(), v1.AIMClusterModels(), v1.AIMClusterRuntimeConfigs()
@@ -98,7 +98,6 @@ func Register(d Deps) (*controller.Controller, error) {
 			return res.Spec
 		},
 		SystemNamespace: d.SystemNamespace,
-		Recorder:        rec,
 	}
 	applier := d.ApplyHook.Attach(statemachine.NewApplier(d.Dynamic, resolver, constants.FieldManager(Name)), Name)
 	applier.Lookup = wiring.CacheLookup(nil, map[schema.GroupVersionResource]cache.SharedIndexInformer{
@@ -120,6 +119,7 @@ func Register(d Deps) (*controller.Controller, error) {
 			src, err := lister.Get(key.Name)
 			if apierrors.IsNotFound(err) {
 				guard.forget(key.Name)
+				r.Forget(key.Name)
 				return controller.Result{}, nil
 			} else if err != nil {
 				return controller.Result{}, err
