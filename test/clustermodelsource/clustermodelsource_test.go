@@ -317,6 +317,30 @@ func TestWildcardSourceCreatesModels(t *testing.T) {
 	t.Logf("first sync: %d registry requests, %d status writes; %d reconciles since the annotation",
 		requests-pushRequests, writes, o.reconciles.Load()-reconciles)
 
+	// A deleted generated model comes back at once (the source owns and watches its models), re-applied
+	// from the remembered listing: no registry request, lastSyncTime unchanged.
+	synced := s.Status.LastSyncTime
+	deleted := models[1]
+	if err := o.client.AimV1alpha1().AIMClusterModels().Delete(bg, deleted.Name, metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	eventually(t, 10*time.Second, "deleted model recreated", func() (bool, string) {
+		m, err := o.client.AimV1alpha1().AIMClusterModels().Get(bg, deleted.Name, metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error()
+		}
+		return m.UID != deleted.UID, "same UID"
+	})
+	t.Logf("deleted model recreated in %s", time.Since(start).Round(time.Millisecond))
+	time.Sleep(500 * time.Millisecond)
+	s, _ = o.client.AimV1alpha1().AIMClusterModelSources().Get(bg, name, metav1.GetOptions{})
+	if reg.requests.Load() != requests || !s.Status.LastSyncTime.Equal(synced) || s.Status.DiscoveredModels != 2 ||
+		len(o.models(t, name)) != 2 {
+		t.Errorf("recreate: registry requests %d→%d, lastSyncTime %v→%v, status %+v", requests, reg.requests.Load(),
+			synced, s.Status.LastSyncTime, s.Status)
+	}
+
 	// A new version appears and the limit is raised: the spec change syncs at once; the new version is
 	// preferred over older ones, and the limit holds.
 	reg.push(t, nil, "team/aim-a", "1.2.0", "1.3.0")
@@ -350,9 +374,11 @@ func TestWildcardSourceCreatesModels(t *testing.T) {
 	})
 }
 
-// A private registry: without the pull secret the source is Failed (ConfigValid=False) and the registry is
-// not contacted; once the secret exists in the operator namespace, the next sync (triggered here by a spec
-// change) authenticates and creates the model. A filter the registry rejects degrades the source.
+// A private registry. A missing pull secret is skipped (as k8schain does): the registry is read anonymously,
+// refuses, and every filter fails (AllFiltersFailed, an explicit state: no SecretNotFound, no
+// ConfigValid=False). Once the secret exists in the operator namespace, the next sync (triggered here by a
+// spec change) authenticates and creates the model; the filter the registry rejects degrades the source.
+// A malformed secret fails every filter without a registry request.
 func TestPullSecretAndFilterFailures(t *testing.T) {
 	o := startOperator(t)
 	reg := newRegistry(t, "robot", "s3cret")
@@ -370,17 +396,24 @@ func TestPullSecretAndFilterFailures(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = o.client.AimV1alpha1().AIMClusterModelSources().Delete(bg, name, metav1.DeleteOptions{}) })
 	before := reg.requests.Load()
-	s := o.waitSource(t, name, "Failed on the missing secret", func(s *aimv1.AIMClusterModelSource) bool {
+	s := o.waitSource(t, name, "Failed without the secret", func(s *aimv1.AIMClusterModelSource) bool {
 		return s.Status.Status == "Failed"
 	})
-	if got := condStr(s.Status.Conditions, "FiltersReady"); got != fmt.Sprintf("False/SecretNotFound/imagePullSecret %q not found in namespace %q", secret, systemNS) {
-		t.Errorf("FiltersReady = %s", got)
+	for typ, want := range map[string]string{
+		"FiltersReady": "False/AllFiltersFailed/All 2 filters failed",
+		"Ready":        "False/AllFiltersFailed/Component Filters is not ready: All 2 filters failed",
+	} {
+		if got := condStr(s.Status.Conditions, typ); got != want {
+			t.Errorf("%s = %s, want %s", typ, got, want)
+		}
 	}
-	if got := condStr(s.Status.Conditions, "ConfigValid"); got != "False/ReferenceNotFound/Referenced resource not found" {
-		t.Errorf("ConfigValid = %s", got)
+	for _, typ := range []string{"ConfigValid", "DependenciesReachable"} {
+		if got := condStr(s.Status.Conditions, typ); strings.HasPrefix(got, "False") {
+			t.Errorf("%s = %s", typ, got)
+		}
 	}
-	if s.Status.LastSyncTime != nil || reg.requests.Load() != before {
-		t.Errorf("a sync ran without the secret: lastSyncTime %v, requests %d→%d", s.Status.LastSyncTime, before, reg.requests.Load())
+	if s.Status.LastSyncTime == nil || reg.requests.Load() == before || len(o.models(t, name)) != 0 {
+		t.Errorf("the anonymous sync: lastSyncTime %v, requests %d→%d", s.Status.LastSyncTime, before, reg.requests.Load())
 	}
 
 	cfgJSON := fmt.Sprintf(`{"auths":{%q:{"username":"robot","password":"s3cret"}}}`, reg.host)
@@ -389,8 +422,7 @@ func TestPullSecretAndFilterFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = o.kube.CoreV1().Secrets(systemNS).Delete(bg, secret, metav1.DeleteOptions{}) })
-	// Secrets are not watched (not cached); a spec change re-runs the reconcile now instead of at the
-	// slow recheck.
+	// Secrets are not watched (not cached); a spec change syncs now instead of at the interval.
 	patch := []byte(`{"spec":{"maxModels":5}}`)
 	if _, err := o.client.AimV1alpha1().AIMClusterModelSources().Patch(bg, name, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
 		t.Fatal(err)
@@ -400,7 +432,6 @@ func TestPullSecretAndFilterFailures(t *testing.T) {
 	})
 	for typ, want := range map[string]string{
 		"FiltersReady": "False/SomeFiltersFailed/1 of 2 filters had errors",
-		"ConfigValid":  "True/ConfigurationValid/Configuration is valid",
 		"Ready":        "False/SomeFiltersFailed/Component Filters is not ready: 1 of 2 filters had errors",
 	} {
 		if got := condStr(s.Status.Conditions, typ); got != want {
@@ -412,19 +443,52 @@ func TestPullSecretAndFilterFailures(t *testing.T) {
 		len(models[0].Spec.ImagePullSecrets) != 1 || models[0].Spec.ImagePullSecrets[0].Name != secret {
 		t.Errorf("models: %+v", models)
 	}
-	// The failing filter is explained in a Warning event on the source.
-	eventually(t, 10*time.Second, "FilterFailed event", func() (bool, string) {
+	// Events come from the conditions only (catalogue §5): the FiltersReady verdicts, Warning.
+	eventually(t, 10*time.Second, "condition events", func() (bool, string) {
 		evs, err := o.kube.CoreV1().Events("").List(bg, metav1.ListOptions{FieldSelector: "involvedObject.name=" + name})
 		if err != nil {
 			return false, err.Error()
 		}
+		seen := map[string]bool{}
+		var all []string
 		for _, e := range evs.Items {
-			if e.Reason == clustermodelsource.EventFilterFailed && strings.Contains(e.Message, "private/missing") {
-				return true, ""
+			seen[e.Type+"/"+e.Reason] = true
+			all = append(all, e.Type+"/"+e.Reason)
+			if e.Reason == "FilterFailed" || e.Reason == "SecretNotFound" {
+				t.Errorf("event outside the contract: %s %s", e.Reason, e.Message)
 			}
 		}
-		return false, fmt.Sprintf("%d events", len(evs.Items))
+		return seen["Warning/AllFiltersFailed"] && seen["Warning/SomeFiltersFailed"], strings.Join(all, ",")
 	})
+
+	// A malformed secret: every filter fails, the registry is not contacted.
+	bad := uniq("badcred")
+	if _, err := o.kube.CoreV1().Secrets(systemNS).Create(bg, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: bad},
+		Type: corev1.SecretTypeDockerConfigJson, Data: map[string][]byte{corev1.DockerConfigJsonKey: []byte(`{"auths":"x"}`)}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = o.kube.CoreV1().Secrets(systemNS).Delete(bg, bad, metav1.DeleteOptions{}) })
+	name2 := uniq("malformed")
+	src2 := &aimv1.AIMClusterModelSource{ObjectMeta: metav1.ObjectMeta{Name: name2},
+		Spec: aimv1.AIMClusterModelSourceSpec{Registry: reg.host, ImagePullSecrets: []corev1.LocalObjectReference{{Name: bad}},
+			Filters: []aimv1.AIMModelSourceFilter{{Image: "private/model"}}}}
+	before = reg.requests.Load()
+	if _, err := o.client.AimV1alpha1().AIMClusterModelSources().Create(bg, src2, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = o.client.AimV1alpha1().AIMClusterModelSources().Delete(bg, name2, metav1.DeleteOptions{}) })
+	s = o.waitSource(t, name2, "Failed on the malformed secret", func(s *aimv1.AIMClusterModelSource) bool {
+		return s.Status.Status == "Failed" && s.Status.LastSyncTime != nil
+	})
+	if got := condStr(s.Status.Conditions, "FiltersReady"); got != "False/AllFiltersFailed/All 1 filters failed" {
+		t.Errorf("FiltersReady = %s", got)
+	}
+	if got := condStr(s.Status.Conditions, "ConfigValid"); strings.HasPrefix(got, "False") {
+		t.Errorf("ConfigValid = %s", got)
+	}
+	if reg.requests.Load() != before {
+		t.Errorf("registry contacted with a malformed secret: %d→%d", before, reg.requests.Load())
+	}
 }
 
 func ip(i int) *int { return &i }

@@ -587,7 +587,7 @@ func TestPipelineBrokenPullSecretFailsEveryFilter(t *testing.T) {
 		secret *corev1.Secret
 		err    error
 	}{
-		{"malformed", regcred(`{"auths":`), nil},
+		{"malformed", regcred(`{"auths":"x"}`), nil}, // valid JSON (the API server checks that), wrong shape
 		{"unreadable", nil, apierrors.NewForbidden(schema.GroupResource{Resource: "secrets"}, "regcred", errors.New("rbac"))},
 	} {
 		t.Run(c.name, func(t *testing.T) {
