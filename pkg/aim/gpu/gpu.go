@@ -12,6 +12,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // Node label keys read for detection.
@@ -383,4 +384,27 @@ func sameResources(a, b corev1.ResourceList) bool {
 		}
 	}
 	return true
+}
+
+// AsNode reads a node from a full or a metadata-only node informer (nil for anything else); GPU
+// detection reads labels, and capacity when present.
+func AsNode(obj any) *corev1.Node {
+	switch n := obj.(type) {
+	case *corev1.Node:
+		return n
+	case *metav1.PartialObjectMetadata:
+		return &corev1.Node{ObjectMeta: n.ObjectMeta}
+	}
+	return nil
+}
+
+// NodesOf converts informer store contents to nodes.
+func NodesOf(items []any) []*corev1.Node {
+	out := make([]*corev1.Node, 0, len(items))
+	for _, it := range items {
+		if n := AsNode(it); n != nil {
+			out = append(out, n)
+		}
+	}
+	return out
 }

@@ -143,7 +143,7 @@ func Register(d Deps) (*controller.Controller, error) {
 		HPAs:             store.FromIndexer[*autoscalingv2.HorizontalPodAutoscaler](hpaInf.GetIndexer(), schema.GroupResource{Group: "autoscaling", Resource: "horizontalpodautoscalers"}),
 		ISVCs:            optionalStore(d.ISVCKind),
 		Routes:           optionalStore(d.RouteKind),
-		Nodes:            func() ([]*corev1.Node, error) { return nodesOf(nodeInf.GetStore().List()), nil },
+		Nodes:            func() ([]*corev1.Node, error) { return gpu.NodesOf(nodeInf.GetStore().List()), nil },
 	}}
 	rec := d.Recorder.For(Name)
 	pipe := NewPipeline(r, d.Client, d.Kube, applier, rec)
@@ -204,7 +204,7 @@ func Register(d Deps) (*controller.Controller, error) {
 		return keys
 	}
 	if err := ctl.Watches(nodeInf, unresolved, controller.WithUpdateFilter(func(oldObj, newObj metav1.Object) bool {
-		return gpu.LabelsRelevant(asNode(oldObj), asNode(newObj))
+		return gpu.LabelsRelevant(gpu.AsNode(oldObj), gpu.AsNode(newObj))
 	})); err != nil {
 		return nil, err
 	}
@@ -301,25 +301,4 @@ func newFinalizer(d Deps, caches store.Store[*aimv1.AIMTemplateCache]) childwiri
 				d.Client.AimV1alpha1().AIMTemplateCaches(obj.GetNamespace()).Delete)
 		},
 	}
-}
-
-// asNode reads a node from a full or metadata-only node informer.
-func asNode(obj any) *corev1.Node {
-	switch n := obj.(type) {
-	case *corev1.Node:
-		return n
-	case *metav1.PartialObjectMetadata:
-		return &corev1.Node{ObjectMeta: n.ObjectMeta}
-	}
-	return nil
-}
-
-func nodesOf(items []any) []*corev1.Node {
-	out := make([]*corev1.Node, 0, len(items))
-	for _, it := range items {
-		if n := asNode(it); n != nil {
-			out = append(out, n)
-		}
-	}
-	return out
 }

@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/aimlite/aimlite/pkg/aim/gpu"
 	"github.com/aimlite/aimlite/pkg/aim/naming"
 	aimv1 "github.com/aimlite/aimlite/pkg/apis/aim/v1alpha1"
 	sm "github.com/aimlite/aimlite/pkg/statemachine"
@@ -113,7 +114,7 @@ func TestAutoSelectWithoutNodeSource(t *testing.T) {
 func TestNodesOfMetadata(t *testing.T) {
 	items := []any{&metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{Name: "m", Labels: map[string]string{"amd.com/gpu.device-id": "74a1"}}},
 		gpuNode("full", nil), "junk"}
-	nodes := nodesOf(items)
+	nodes := gpu.NodesOf(items)
 	if len(nodes) != 2 || nodes[0].Name != "m" || nodes[1].Name != "full" {
 		t.Fatalf("nodes %+v", nodes)
 	}

@@ -145,7 +145,7 @@ func Register(d Deps) (*Registered, error) {
 		{Group: "batch", Version: "v1", Resource: "jobs"}:                 jobs.Informer(),
 		wiring.GVR(aimv1.SchemeGroupVersion.WithKind("AIMTemplateCache")): caches.Informer(),
 	})
-	listNodes := func() ([]*corev1.Node, error) { return NodesOf(nodeInf.GetStore().List()), nil }
+	listNodes := func() ([]*corev1.Node, error) { return gpu.NodesOf(nodeInf.GetStore().List()), nil }
 	jobsOf := func(ctl string) func(ns, tpl string) ([]*batchv1.Job, error) {
 		return func(ns, tpl string) ([]*batchv1.Job, error) {
 			all, err := jobs.Lister().Jobs(ns).List(labels.SelectorFromSet(labels.Set{constants.LabelTemplate: tpl}))
@@ -302,7 +302,7 @@ func register(c *controller.Controller, primary cache.SharedIndexInformer, gk sc
 		return keys
 	}
 	nodeChanged := controller.WithUpdateFilter(func(oldObj, newObj metav1.Object) bool {
-		return gpu.LabelsRelevant(asNode(oldObj), asNode(newObj))
+		return gpu.LabelsRelevant(gpu.AsNode(oldObj), gpu.AsNode(newObj))
 	})
 	podChanged := controller.WithUpdateFilter(func(oldObj, newObj metav1.Object) bool {
 		o, _ := oldObj.(*corev1.Pod)
@@ -351,28 +351,6 @@ func podSummary(p *corev1.Pod) string {
 		}
 	}
 	return s
-}
-
-// asNode accepts a typed Node or node metadata; GPU detection reads labels (and capacity when present).
-func asNode(o any) *corev1.Node {
-	switch n := o.(type) {
-	case *corev1.Node:
-		return n
-	case *metav1.PartialObjectMetadata:
-		return &corev1.Node{ObjectMeta: n.ObjectMeta}
-	}
-	return nil
-}
-
-// NodesOf converts informer store contents to nodes.
-func NodesOf(items []any) []*corev1.Node {
-	out := make([]*corev1.Node, 0, len(items))
-	for _, it := range items {
-		if n := asNode(it); n != nil {
-			out = append(out, n)
-		}
-	}
-	return out
 }
 
 // Options are the command-line settings of the template controllers.
