@@ -250,6 +250,10 @@ spec:
 		fieldIs("hf://org/ovr", "spec", "modelSources", "0", "sourceUri"))
 	expect(t, d, fieldIs(true, "spec", "caching", "enabled"))
 	expect(t, d, controllerRefBlocksDeletion())
+	// The derived template is a side child: the service keeps serving from the base (C13).
+	waitFor(t, "AIMService", ns, "ovr", 30*time.Second,
+		hasCond("TemplateReady", "True", "Resolved", "AIMServiceTemplate ovr-tpl is ready"),
+		fieldIs("ovr-tpl", "status", "resolvedTemplate", "name"))
 }
 
 // A download pod that fails with "No space left on device" in its log: the pods inspector classifies it

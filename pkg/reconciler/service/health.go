@@ -112,7 +112,7 @@ func (o obs) modelHealth() sm.ComponentHealth {
 
 func (o obs) templateHealth() sm.ComponentHealth {
 	t := o.tpl
-	if t.template == nil || t.derive != nil {
+	if t.template == nil {
 		h := t.health
 		if h.State == "" && len(h.Errors) == 0 {
 			h = sm.ComponentHealth{State: sm.StatePending, Reason: constants.ReasonTemplateNotFound, Message: "No template found for service"}

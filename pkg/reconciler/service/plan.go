@@ -33,7 +33,6 @@ func (r *Reconciler) PlanResources(_ context.Context, rc sm.ReconcileContext[*ai
 	if d := o.tpl.derive; d != nil {
 		childwiring.PropagateLabels(svc.Labels, d, o.rcSpec())
 		p.Apply(d)
-		return p
 	}
 	if t == nil || !t.ready() {
 		return p
@@ -162,7 +161,7 @@ func (r *Reconciler) DecorateStatus(st *aimv1.AIMServiceStatus, _ *sm.ConditionM
 		st.ResolvedModel = m.ref(o.svc.Namespace)
 	}
 	st.ResolvedTemplate = nil
-	if t := o.tpl.template; t.ready() && o.tpl.derive == nil {
+	if t := o.tpl.template; t.ready() {
 		st.ResolvedTemplate = t.ref()
 	}
 	st.Cache = nil

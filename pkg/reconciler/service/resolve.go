@@ -21,10 +21,9 @@ import (
 	sm "github.com/aimlite/aimlite/pkg/statemachine"
 )
 
-// Reasons aimlite adds to the service contract (the reference computes but never surfaces them).
+// Reasons of the service contract that no other kind uses.
 const (
-	ReasonInvalidImageReference   = "InvalidImageReference"
-	ReasonCreatingDerivedTemplate = "CreatingDerivedTemplate"
+	ReasonInvalidImageReference = "InvalidImageReference"
 )
 
 // modelResolution is the outcome of resolving spec.model.
@@ -353,9 +352,6 @@ func (r *Reconciler) maybeDerive(svc *aimv1.AIMService, t *templateRef) template
 	if name == t.Name {
 		return templateResolution{template: t}
 	}
-	if existing, err := r.Stores.Templates.Get(svc.Namespace, name); err == nil {
-		return templateResolution{template: nsTemplate(existing)}
-	}
 	if !t.ready() {
 		return templateResolution{template: t}
 	}
@@ -395,8 +391,9 @@ func (r *Reconciler) maybeDerive(svc *aimv1.AIMService, t *templateRef) template
 			constants.LabelK8sManagedBy: constants.ManagedByEngine, constants.LabelOrigin: constants.OriginDerived}},
 		Spec: aimv1.AIMServiceTemplateSpec{AIMServiceTemplateSpecCommon: *spec, Caching: cachingCfg},
 	}
-	return templateResolution{derive: derived, health: sm.ComponentHealth{State: sm.StateProgressing, Reason: ReasonCreatingDerivedTemplate,
-		Message: fmt.Sprintf("Creating template %s from %s with the service overrides", name, t.Name), DependencyType: sm.DependencyUpstream}}
+	// The service keeps serving from the base, which already matches the overrides (auto-selection
+	// filtered on them); the derived template is a side child (catalogue C13), not waited for.
+	return templateResolution{template: t, derive: derived}
 }
 
 // cacheResolution is the outcome of looking for the service's template cache.

@@ -371,10 +371,12 @@ func TestPlanTable(t *testing.T) {
 		{name: "route planned with gateway", svc: svc(func(s *aimv1.AIMService) {
 			s.Spec.Routing = &aimv1.AIMRoutingConfig{Enabled: &yes, GatewayRef: &aimv1.AIMGatewayParentReference{Name: "gw"}}
 		}), owned: []string{"HTTPRoute/" + naming.HTTPRouteName("chat", ns)}},
+		// The derived template is a side child; the service keeps serving from the base (C13).
 		{name: "overrides derive a template", w: world{models: []any{model("llama", "img", "Ready")}, templates: []any{template("tpl", "llama", "Ready")}},
 			svc: svc(func(s *aimv1.AIMService) {
 				s.Spec.Overrides = &aimv1.AIMServiceOverrides{AIMRuntimeParameters: aimv1.AIMRuntimeParameters{Precision: "fp8"}}
-			}), owned: []string{"AIMServiceTemplate/" + naming.DerivedTemplateName("tpl", naming.DerivedTemplateOverrides{Precision: "fp8"})}},
+			}), owned: []string{"AIMServiceTemplate/" + naming.DerivedTemplateName("tpl", naming.DerivedTemplateOverrides{Precision: "fp8"}),
+				"InferenceService/" + isvcName}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
