@@ -15,31 +15,32 @@ func init() {
 	register("ServiceReusesTemplateOwnedCache", serviceReusesTemplateOwnedCache)
 }
 
-// mi210IDs are the MI210 device IDs (catalogue §7); no scenario's node has them.
-var mi210IDs = []string{"740f", "7410"}
+// mi250xIDs are the MI250X device IDs (catalogue §7). No other scenario adds such a node
+// (TemplateCacheAfterModelAndGPUGates relies on MI210 being absent, so this one must not use MI210).
+var mi250xIDs = []string{"7408", "740c"}
 
 // Auto-selection keeps a template only if its GPU is present in the cluster (catalogue §7 "Template
-// selection"): the only candidate needs an MI210 that no node has, so the service waits in the Pending
-// fallback TemplateReady=False/TemplateNotFound. Locally, an MI210 node arriving lets it resolve.
+// selection"): the only candidate needs an MI250X that no node has, so the service waits in the Pending
+// fallback TemplateReady=False/TemplateNotFound. Locally, an MI250X node arriving lets it resolve.
 func serviceAutoSelectNeedsGPU(t *testing.T, ns string) {
 	nodes, err := env.Client.CoreV1().Nodes().List(bg, metav1.ListOptions{})
 	if err != nil {
 		t.Fatalf("list nodes: %v", err)
 	}
 	for _, n := range nodes.Items {
-		for _, id := range mi210IDs {
+		for _, id := range mi250xIDs {
 			if n.Labels["amd.com/gpu.device-id"] == id || n.Labels["beta.amd.com/gpu.device-id"] == id {
-				t.Skip("this cluster has an MI210 node")
+				t.Skip("this cluster has an MI250X node")
 			}
 		}
 	}
 	paintModel(t, ns, "g-model", "ghcr.io/silogen/aim-g-model:0.1.0", "Ready")
-	paintTemplate(t, ns, "g-mi210", "g-model", "Ready", "hf://org/g-model", "org/g-model")
-	setStatus(t, "AIMServiceTemplate", ns, "g-mi210", map[string]any{
+	paintTemplate(t, ns, "g-mi250x", "g-model", "Ready", "hf://org/g-model", "org/g-model")
+	setStatus(t, "AIMServiceTemplate", ns, "g-mi250x", map[string]any{
 		"profile": map[string]any{"metadata": map[string]any{"type": "optimized", "metric": "latency", "precision": "fp8",
-			"gpu": "MI210", "gpuCount": int64(1), "engine": "vllm"}},
-		"resolvedHardware": map[string]any{"gpu": map[string]any{"requests": int64(1), "model": "MI210"}},
-		"hardwareSummary":  "1 x MI210",
+			"gpu": "MI250X", "gpuCount": int64(1), "engine": "vllm"}},
+		"resolvedHardware": map[string]any{"gpu": map[string]any{"requests": int64(1), "model": "MI250X"}},
+		"hardwareSummary":  "1 x MI250X",
 	})
 	create(t, ns, `
 apiVersion: aim.eai.amd.com/v1alpha1
@@ -56,15 +57,15 @@ spec:
 	if !env.Local() {
 		return
 	}
-	node := localcluster.Node{Name: "e2e-mi210-" + ns[len(ns)-5:], GPUs: 8,
-		Labels: map[string]string{localcluster.LabelGPUDeviceID: "740f"}}
+	node := localcluster.Node{Name: "e2e-mi250x-" + ns[len(ns)-5:], GPUs: 8,
+		Labels: map[string]string{localcluster.LabelGPUDeviceID: "7408"}}
 	if err := env.AddNode(bg, node); err != nil {
 		t.Fatalf("add node: %v", err)
 	}
 	t.Cleanup(func() { _ = env.DeleteNode(bg, node.Name) })
 	waitFor(t, "AIMService", ns, "needs-gpu", 30*time.Second,
-		hasCond("TemplateReady", "True", "Resolved", "AIMServiceTemplate g-mi210 is ready"),
-		fieldIs("g-mi210", "status", "resolvedTemplate", "name"))
+		hasCond("TemplateReady", "True", "Resolved", "AIMServiceTemplate g-mi250x is ready"),
+		fieldIs("g-mi250x", "status", "resolvedTemplate", "name"))
 }
 
 // status.runtime without an HPA: all four counts equal minReplicas and "replicas" is "<current>"
