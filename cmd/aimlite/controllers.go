@@ -18,7 +18,7 @@ import (
 // which turns repeats into series; it stops when ctx ends.
 func registerControllers(ctx context.Context, e *env) error {
 	broadcaster := events.NewBroadcaster(e.Kube.EventsV1(), events.Options{})
-	go broadcaster.Run(ctx)
+	e.Manager.AddRunnable(broadcaster.Run) // awaited by Manager.Run, so queued events are written on shutdown
 	recorder := eventRecorders(broadcaster)
 
 	if err := registerModels(e, recorder); err != nil {

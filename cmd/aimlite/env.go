@@ -132,11 +132,8 @@ func newEnv(cfg *rest.Config, o options, prom *metrics.Prometheus) (*env, error)
 
 	optional := func(gvr schema.GroupVersionResource) *controller.OptionalKind {
 		return controller.NewOptionalKind(gvr, controller.OptionalKindOptions{
-			NewInformer: func() cache.SharedIndexInformer {
-				return controller.NewMultiNamespaceInformer(o.namespaces, func(ns string) cache.SharedIndexInformer {
-					return controller.DynamicInformer(dyn, gvr, ns, sel, transform)()
-				})
-			},
+			NewInformer: controller.DynamicInformer(dyn, gvr,
+				controller.CacheOptions{Namespaces: o.namespaces, LabelSelector: sel, Transform: transform}),
 			Discovery:    disco,
 			PollInterval: o.optionalPoll,
 		})

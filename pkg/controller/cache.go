@@ -84,8 +84,8 @@ func WithLabelSelector(labelSelector string) func(*metav1.ListOptions) {
 	}
 }
 
-// WatchedNamespaces returns Namespaces, else Namespace ("" meaning all).
-func (o CacheOptions) WatchedNamespaces() []string {
+// watchedNamespaces returns Namespaces, else Namespace ("" meaning all).
+func (o CacheOptions) watchedNamespaces() []string {
 	if len(o.Namespaces) > 0 {
 		return o.Namespaces
 	}

@@ -47,14 +47,14 @@ func NewInformer[L runtime.Object](lw ListWatcher[L], example runtime.Object, o 
 
 // NewNamespacedInformer is NewInformer for a namespaced kind: clientFor binds
 // the typed client to a namespace, and the informer watches
-// o.WatchedNamespaces() — one namespace (or all), or several behind one
+// o.watchedNamespaces() — one namespace (or all), or several behind one
 // composite informer. Example:
 //
 //	pods := controller.NewNamespacedInformer(func(ns string) controller.ListWatcher[*corev1.PodList] {
 //		return kube.CoreV1().Pods(ns)
 //	}, &corev1.Pod{}, opts)
 func NewNamespacedInformer[L runtime.Object](clientFor func(namespace string) ListWatcher[L], example runtime.Object, o CacheOptions) cache.SharedIndexInformer {
-	return NewMultiNamespaceInformer(o.WatchedNamespaces(), func(ns string) cache.SharedIndexInformer {
+	return NewMultiNamespaceInformer(o.watchedNamespaces(), func(ns string) cache.SharedIndexInformer {
 		return NewInformer[L](clientFor(ns), example, o)
 	})
 }

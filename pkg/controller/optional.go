@@ -70,15 +70,16 @@ func NewOptionalKind(gvr schema.GroupVersionResource, o OptionalKindOptions) *Op
 }
 
 // DynamicInformer returns a NewInformer function building a dynamic
-// (unstructured) informer for gvr, limited to namespace ("" = all) and to the
-// label selector (may be empty), with the transform applied (may be nil).
-// It is built directly on the dynamic client rather than with dynamicinformer,
-// which imports client-go's informers factory and so every API group.
-func DynamicInformer(client dynamic.Interface, gvr schema.GroupVersionResource, namespace, labelSelector string, transform cache.TransformFunc) func() cache.SharedIndexInformer {
+// (unstructured) informer for gvr, scoped by o: its namespace(s) ("" = all),
+// label and field selectors and transform. It is built directly on the
+// dynamic client rather than with dynamicinformer, which imports client-go's
+// informers factory and so every API group.
+func DynamicInformer(client dynamic.Interface, gvr schema.GroupVersionResource, o CacheOptions) func() cache.SharedIndexInformer {
+	o.Clientset = client // the fake dynamic client opts out of watch-list streaming
 	return func() cache.SharedIndexInformer {
-		// Clientset: the fake dynamic client opts out of watch-list streaming.
-		return NewInformer[*unstructured.UnstructuredList](client.Resource(gvr).Namespace(namespace),
-			&unstructured.Unstructured{}, CacheOptions{LabelSelector: labelSelector, Transform: transform, Clientset: client})
+		return NewNamespacedInformer(func(ns string) ListWatcher[*unstructured.UnstructuredList] {
+			return client.Resource(gvr).Namespace(ns)
+		}, &unstructured.Unstructured{}, o)
 	}
 }
 

@@ -69,7 +69,7 @@ func TestOptionalKindStartsWhenServedAndReenqueuesPrimaries(t *testing.T) {
 	disco := &stubDiscovery{}
 	disco.set("serving.example.com/v1beta1", "somethingelse")
 	kind := NewOptionalKind(isvcGVR, OptionalKindOptions{
-		NewInformer:  DynamicInformer(dyn, isvcGVR, "", "", StripTransform()),
+		NewInformer:  DynamicInformer(dyn, isvcGVR, CacheOptions{Transform: StripTransform()}),
 		Discovery:    disco,
 		PollInterval: time.Hour, // only Trigger may wake it
 	})
@@ -177,7 +177,7 @@ func TestDynamicInformerScopesSelectsAndTransforms(t *testing.T) {
 	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
 		map[schema.GroupVersionResource]string{isvcGVR: "InferenceServiceList"},
 		mk("ns", "a", "mine"), mk("ns", "other", "theirs"), mk("elsewhere", "b", "mine"))
-	newInf := DynamicInformer(dyn, isvcGVR, "ns", "app=mine", StripTransform())
+	newInf := DynamicInformer(dyn, isvcGVR, CacheOptions{Namespace: "ns", LabelSelector: "app=mine", Transform: StripTransform()})
 	if newInf() == newInf() {
 		t.Fatal("NewInformer must build a fresh informer each time")
 	}

@@ -161,7 +161,7 @@ func (p *Pipeline[T, S, F, Obs]) Validate() error {
 	}
 	var zeroObs Obs
 	_, manual := any(p.Reconciler).(ManualStatus[S, Obs])
-	if _, ok := p.clientHealth(nil, zeroObs); ok {
+	if p.takesClient(zeroObs) {
 		return nil
 	}
 	if _, ok := any(zeroObs).(HealthProvider); !ok && !manual {
@@ -177,12 +177,9 @@ func (p *Pipeline[T, S, F, Obs]) clock() clock.PassiveClock {
 	return p.Clock
 }
 
-// clientHealth asks Client for obs's health (ctx nil: only whether obs takes Client).
-func (p *Pipeline[T, S, F, Obs]) clientHealth(ctx context.Context, obs Obs) ([]ComponentHealth, bool) {
-	if p.Client == nil {
-		return nil, false
-	}
-	return p.Client.health(ctx, obs)
+// takesClient reports whether obs gets its health through Client.
+func (p *Pipeline[T, S, F, Obs]) takesClient(obs Obs) bool {
+	return p.Client != nil && p.Client.accepts(obs)
 }
 
 func noHealth(obs any) error {
@@ -192,13 +189,13 @@ func noHealth(obs any) error {
 
 // health collects component health; it fails on observations that cannot report it.
 func (p *Pipeline[T, S, F, Obs]) health(ctx context.Context, obs Obs, manual bool) ([]ComponentHealth, error) {
-	hs, ok := p.clientHealth(ctx, obs)
-	if !ok {
-		if o, isProvider := any(obs).(HealthProvider); isProvider {
-			hs = o.GetComponentHealth()
-		} else if !manual {
-			return nil, noHealth(obs)
-		}
+	var hs []ComponentHealth
+	if p.takesClient(obs) {
+		hs = p.Client.health(ctx, obs)
+	} else if o, isProvider := any(obs).(HealthProvider); isProvider {
+		hs = o.GetComponentHealth()
+	} else if !manual {
+		return nil, noHealth(obs)
 	}
 	out := hs[:0:0]
 	for _, h := range hs {

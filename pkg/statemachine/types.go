@@ -136,8 +136,10 @@ type ClientHealthProvider[C any] interface {
 
 // HealthClient hands a client to ClientHealthProvider observations; build one with WithClient.
 type HealthClient interface {
-	// health calls obs's GetComponentHealth(ctx, C) when obs implements it for this client's C.
-	health(ctx context.Context, obs any) ([]ComponentHealth, bool)
+	// accepts reports whether obs implements GetComponentHealth(ctx, C) for this client's C.
+	accepts(obs any) bool
+	// health calls it; only for observations it accepts.
+	health(ctx context.Context, obs any) []ComponentHealth
 }
 
 // WithClient returns the HealthClient passing c to ClientHealthProvider[C] observations, e.g.
@@ -147,15 +149,13 @@ func WithClient[C any](c C) HealthClient { return healthClient[C]{c} }
 
 type healthClient[C any] struct{ c C }
 
-func (h healthClient[C]) health(ctx context.Context, obs any) ([]ComponentHealth, bool) {
-	p, ok := obs.(ClientHealthProvider[C])
-	if !ok {
-		return nil, false
-	}
-	if ctx == nil { // Validate only asks whether obs takes this client
-		return nil, true
-	}
-	return p.GetComponentHealth(ctx, h.c), true
+func (h healthClient[C]) accepts(obs any) bool {
+	_, ok := obs.(ClientHealthProvider[C])
+	return ok
+}
+
+func (h healthClient[C]) health(ctx context.Context, obs any) []ComponentHealth {
+	return obs.(ClientHealthProvider[C]).GetComponentHealth(ctx, h.c)
 }
 
 // Object is what a pipeline reconciles: any API object with metadata.

@@ -46,7 +46,7 @@ func TestOptionalKindAppearsWithoutRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	kind := controller.NewOptionalKind(isvcGVR, controller.OptionalKindOptions{
-		NewInformer: controller.DynamicInformer(env.Dynamic, isvcGVR, ns, "", controller.StripTransform()),
+		NewInformer: controller.DynamicInformer(env.Dynamic, isvcGVR, controller.CacheOptions{Namespace: ns, Transform: controller.StripTransform()}),
 		Discovery:   disco,
 		// Only the CRD watch can make it appear within the test's time.
 		PollInterval: time.Hour,

@@ -76,9 +76,9 @@ func StartWith(t *testing.T, env *testenv.Env, waitOptional bool) *Operator {
 		}
 		factory := aimclient.NewInformerFactory(client, controller.CacheOptions{})
 		isvcKind := controller.NewOptionalKind(kserve.GVR, controller.OptionalKindOptions{
-			NewInformer: controller.DynamicInformer(dyn, kserve.GVR, "", "", nil), Discovery: kubecs.Discovery(), PollInterval: 2 * time.Second})
+			NewInformer: controller.DynamicInformer(dyn, kserve.GVR, controller.CacheOptions{}), Discovery: kubecs.Discovery(), PollInterval: 2 * time.Second})
 		routeKind := controller.NewOptionalKind(routing.GVR, controller.OptionalKindOptions{
-			NewInformer: controller.DynamicInformer(dyn, routing.GVR, "", "", nil), Discovery: kubecs.Discovery(), PollInterval: 2 * time.Second})
+			NewInformer: controller.DynamicInformer(dyn, routing.GVR, controller.CacheOptions{}), Discovery: kubecs.Discovery(), PollInterval: 2 * time.Second})
 		mgr := controller.NewManager()
 		mgr.AddInformerFactory(factory)
 		// Node labels only, as cmd/aimlite shares one metadata node informer between controllers.
